@@ -1,0 +1,22 @@
+# Warning flags for our own targets only (third-party headers are SYSTEM includes).
+add_library(hdr_warnings INTERFACE)
+target_compile_options(hdr_warnings INTERFACE
+    -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor -Wcast-align
+    -Wno-missing-field-initializers)
+if(HDR_WARNINGS_AS_ERRORS)
+    target_compile_options(hdr_warnings INTERFACE -Werror)
+endif()
+
+# Our code assumes an x86-64 baseline; vectorisation comes from -O2/-O3 auto-vectorisation
+# with explicit restrict-friendly loops, not from machine-specific flags, so binaries run anywhere.
+
+# hdr_add_library(NAME [QT] SOURCES ... DEPS ...)
+# One small static library per core module; public headers live beside the sources and are
+# included rooted at core/ ("image/Image.h").
+function(hdr_add_library name)
+    cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+    add_library(${name} STATIC ${ARG_SOURCES})
+    target_include_directories(${name} PUBLIC "${PROJECT_SOURCE_DIR}/core")
+    target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE hdr_warnings ${ARG_PRIVATE_DEPS})
+    set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+endfunction()

@@ -1,0 +1,2 @@
+// Placeholder: the real implementation replaces this file.
+#include "color/Ocio.h"
