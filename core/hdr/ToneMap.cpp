@@ -1,0 +1,231 @@
+#include "hdr/ToneMap.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace hdr::core {
+namespace {
+
+constexpr float kLumR = 0.2126f, kLumG = 0.7152f, kLumB = 0.0722f;
+
+float lum(float r, float g, float b)
+{
+    return kLumR * r + kLumG * g + kLumB * b;
+}
+
+void scaleToLuminance(float& r, float& g, float& b, float ld)
+{
+    const float l = lum(r, g, b);
+    const float k = l > 0.0f ? ld / l : 0.0f;
+    r = std::min(1.0f, r * k);
+    g = std::min(1.0f, g * k);
+    b = std::min(1.0f, b * k);
+}
+
+// Hill's fit of the ACES RRT+ODT (sRGB), as popularised in many real-time renderers.
+float rrtAndOdtFit(float v)
+{
+    const float a = v * (v + 0.0245786f) - 0.000090537f;
+    const float b = v * (0.983729f * v + 0.4329510f) + 0.238081f;
+    return a / b;
+}
+
+void acesFitted(float& r, float& g, float& b)
+{
+    const float ir = 0.59719f * r + 0.35458f * g + 0.04823f * b;
+    const float ig = 0.07600f * r + 0.90834f * g + 0.01566f * b;
+    const float ib = 0.02840f * r + 0.13383f * g + 0.83777f * b;
+    const float fr = rrtAndOdtFit(ir), fg = rrtAndOdtFit(ig), fb = rrtAndOdtFit(ib);
+    r = std::clamp(1.60475f * fr - 0.53108f * fg - 0.07367f * fb, 0.0f, 1.0f);
+    g = std::clamp(-0.10208f * fr + 1.10813f * fg - 0.00605f * fb, 0.0f, 1.0f);
+    b = std::clamp(-0.00327f * fr - 0.07276f * fg + 1.07602f * fb, 0.0f, 1.0f);
+}
+
+// Minimal AgX (base look) for Rec.709 input: the inset matrix pulls colours towards the
+// achromatic axis so that bright saturated colours desaturate to white instead of skewing hue.
+constexpr float kAgxInset[9] = {0.842479062253094f,  0.0784335999999992f, 0.0792237451477643f,
+                                0.0423282422610123f, 0.878468636469772f,  0.0791661274605434f,
+                                0.0423756549057051f, 0.0784336f,          0.879142973793104f};
+constexpr float kAgxMinEv = -12.47393f;
+constexpr float kAgxMaxEv = 4.026069f;
+
+float agxContrast(float x)
+{
+    const float x2 = x * x, x4 = x2 * x2;
+    return 15.5f * x4 * x2 - 40.14f * x4 * x + 31.96f * x4 - 6.868f * x2 * x + 0.4298f * x2 + 0.1191f * x
+           - 0.00232f;
+}
+
+void agx(float& r, float& g, float& b)
+{
+    // row-major application of the (column-major published) inset matrix
+    float v[3] = {kAgxInset[0] * r + kAgxInset[3] * g + kAgxInset[6] * b,
+                  kAgxInset[1] * r + kAgxInset[4] * g + kAgxInset[7] * b,
+                  kAgxInset[2] * r + kAgxInset[5] * g + kAgxInset[8] * b};
+    for (float& c : v) {
+        const float ev = std::clamp(std::log2(std::max(c, 1e-10f)), kAgxMinEv, kAgxMaxEv);
+        c = agxContrast((ev - kAgxMinEv) / (kAgxMaxEv - kAgxMinEv));
+    }
+    // Outset = inverse of the inset (computed once).
+    static const auto outset = [] {
+        Mat3 m{kAgxInset[0], kAgxInset[3], kAgxInset[6], kAgxInset[1], kAgxInset[4],
+               kAgxInset[7], kAgxInset[2], kAgxInset[5], kAgxInset[8]};
+        return inverse(m);
+    }();
+    const Vec3 o = apply(outset, {v[0], v[1], v[2]});
+    // The sigmoid output is display-encoded (~gamma 2.2); return display-linear.
+    r = std::pow(std::clamp(o.r, 0.0f, 1.0f), 2.2f);
+    g = std::pow(std::clamp(o.g, 0.0f, 1.0f), 2.2f);
+    b = std::pow(std::clamp(o.b, 0.0f, 1.0f), 2.2f);
+}
+
+void pbrNeutral(float& r, float& g, float& b)
+{
+    constexpr float startCompression = 0.8f - 0.04f;
+    constexpr float desaturation = 0.15f;
+    const float x = std::min({r, g, b});
+    const float offset = x < 0.08f ? x - 6.25f * x * x : 0.04f;
+    r -= offset;
+    g -= offset;
+    b -= offset;
+    const float peak = std::max({r, g, b});
+    if (peak < startCompression) {
+        return;
+    }
+    constexpr float d = 1.0f - startCompression;
+    const float newPeak = 1.0f - d * d / (peak + d - startCompression);
+    const float k = newPeak / peak;
+    r *= k;
+    g *= k;
+    b *= k;
+    const float mix = 1.0f - 1.0f / (desaturation * (peak - newPeak) + 1.0f);
+    r = r * (1.0f - mix) + newPeak * mix;
+    g = g * (1.0f - mix) + newPeak * mix;
+    b = b * (1.0f - mix) + newPeak * mix;
+}
+
+float hableCurve(float x)
+{
+    constexpr float A = 0.15f, B = 0.50f, C = 0.10f, D = 0.20f, E = 0.02f, F = 0.30f;
+    return (x * (A * x + C * B) + D * E) / (x * (A * x + B) + D * F) - E / F;
+}
+
+void hable(float& r, float& g, float& b)
+{
+    static const float whiteScale = 1.0f / hableCurve(11.2f);
+    r = std::clamp(hableCurve(2.0f * r) * whiteScale, 0.0f, 1.0f);
+    g = std::clamp(hableCurve(2.0f * g) * whiteScale, 0.0f, 1.0f);
+    b = std::clamp(hableCurve(2.0f * b) * whiteScale, 0.0f, 1.0f);
+}
+
+} // namespace
+
+const char* toString(ToneMapOperator op)
+{
+    switch (op) {
+    case ToneMapOperator::Clip: return "clip";
+    case ToneMapOperator::Reinhard: return "reinhard";
+    case ToneMapOperator::Drago: return "drago";
+    case ToneMapOperator::AcesFitted: return "aces";
+    case ToneMapOperator::AgX: return "agx";
+    case ToneMapOperator::PbrNeutral: return "pbr-neutral";
+    case ToneMapOperator::Hable: return "hable";
+    }
+    return "clip";
+}
+
+const char* displayName(ToneMapOperator op)
+{
+    switch (op) {
+    case ToneMapOperator::Clip: return "None (clip)";
+    case ToneMapOperator::Reinhard: return "Reinhard (extended)";
+    case ToneMapOperator::Drago: return "Drago";
+    case ToneMapOperator::AcesFitted: return "ACES (fitted)";
+    case ToneMapOperator::AgX: return "AgX";
+    case ToneMapOperator::PbrNeutral: return "Khronos PBR Neutral";
+    case ToneMapOperator::Hable: return "Hable (Uncharted 2)";
+    }
+    return "";
+}
+
+std::vector<ToneMapOperator> allToneMapOperators()
+{
+    return {ToneMapOperator::Clip,       ToneMapOperator::Reinhard, ToneMapOperator::Drago, ToneMapOperator::AcesFitted,
+            ToneMapOperator::AgX,        ToneMapOperator::PbrNeutral, ToneMapOperator::Hable};
+}
+
+std::optional<ToneMapOperator> toneMapOperatorFromString(const std::string& name)
+{
+    for (ToneMapOperator op : allToneMapOperators()) {
+        if (name == toString(op)) {
+            return op;
+        }
+    }
+    if (name == "none") {
+        return ToneMapOperator::Clip;
+    }
+    return std::nullopt;
+}
+
+Status ToneMapParams::validate() const
+{
+    if (!(whitePoint > 0.0f)) {
+        return fail(ErrorCode::InvalidArgument, "tone-mapping white point must be > 0");
+    }
+    if (!(dragoBias >= 0.5f && dragoBias <= 1.0f)) {
+        return fail(ErrorCode::InvalidArgument, "Drago bias must be between 0.5 and 1.0");
+    }
+    if (!(logAverageLuminance > 0.0f) || !(maxLuminance > 0.0f)) {
+        return fail(ErrorCode::InvalidArgument, "Drago needs positive average and maximum luminance");
+    }
+    return {};
+}
+
+void toneMapPixel(const ToneMapParams& p, float& r, float& g, float& b)
+{
+    auto sanitize = [](float v) { return std::isnan(v) ? 0.0f : std::min(std::max(v, 0.0f), 1e30f); };
+    r = sanitize(r);
+    g = sanitize(g);
+    b = sanitize(b);
+    switch (p.op) {
+    case ToneMapOperator::Clip:
+        r = std::min(r, 1.0f);
+        g = std::min(g, 1.0f);
+        b = std::min(b, 1.0f);
+        return;
+    case ToneMapOperator::Reinhard: {
+        const float l = lum(r, g, b);
+        const float w2 = p.whitePoint * p.whitePoint;
+        scaleToLuminance(r, g, b, l * (1.0f + l / w2) / (1.0f + l));
+        return;
+    }
+    case ToneMapOperator::Drago: {
+        const float la = p.logAverageLuminance;
+        const float lw = lum(r, g, b) / la;
+        const float lmax = p.maxLuminance / la;
+        const float exponent = std::log(p.dragoBias) / std::log(0.5f);
+        const float ld = std::log(lw + 1.0f)
+                         / (std::log10(lmax + 1.0f) * std::log(2.0f + 8.0f * std::pow(lw / lmax, exponent)));
+        scaleToLuminance(r, g, b, std::clamp(ld, 0.0f, 1.0f));
+        return;
+    }
+    case ToneMapOperator::AcesFitted: acesFitted(r, g, b); return;
+    case ToneMapOperator::AgX: agx(r, g, b); return;
+    case ToneMapOperator::PbrNeutral:
+        pbrNeutral(r, g, b);
+        r = std::clamp(r, 0.0f, 1.0f);
+        g = std::clamp(g, 0.0f, 1.0f);
+        b = std::clamp(b, 0.0f, 1.0f);
+        return;
+    case ToneMapOperator::Hable: hable(r, g, b); return;
+    }
+}
+
+void toneMapPixels(const ToneMapParams& p, float* px, std::size_t count, int channels)
+{
+    for (std::size_t i = 0; i < count; ++i, px += channels) {
+        toneMapPixel(p, px[0], px[1], px[2]);
+    }
+}
+
+} // namespace hdr::core
