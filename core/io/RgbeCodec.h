@@ -1,0 +1,52 @@
+#pragma once
+
+// Internal to core/io: the pixel layer of Radiance RGBE (.hdr) files — scanline run-length
+// coding and the float <-> RGBE conversion. RgbeIO.cpp handles the text header, orientation and
+// metadata on top of this.
+//
+// Pixel convention (the same as OpenCV, stb_image and image-rs, so values match theirs exactly):
+//   value = mantissa * 2^(exponent - 136)   (i.e. mantissa/256 * 2^(exponent-128)), exponent 0 = black.
+// The encoder rounds to the nearest mantissa, so decode(encode(x)) is within max(r,g,b)/256 of x
+// per channel and encode(decode(p)) == p for every normalised pixel (round trips are stable).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace hdr::core::rgbe {
+
+// Which scanline codings a decode met (bit mask).
+enum ScanlineCoding : unsigned {
+    CodingFlat = 1u,   // 4 bytes per pixel, no runs
+    CodingOldRle = 2u, // pre-1991 runs: (1,1,1,n) repeats the previous pixel n << shift times
+    CodingNewRle = 4u, // "adaptive" RLE: 2 2 hi lo marker, then each component run/dump coded
+};
+
+// Widths outside this range cannot carry the new-style marker and are always stored flat.
+constexpr int kMinRleLength = 8;
+constexpr int kMaxRleLength = 0x7fff;
+
+// Decodes `count` scanlines of `length` pixels from `data` into `planar`, which must hold
+// count * length * 4 bytes: scanline s occupies [s*length*4, (s+1)*length*4) as all mantissas of
+// R, then G, then B, then all exponents (planar, so runs become memset and dumps memcpy).
+// Never reads outside `data` and never writes outside `planar`. Throws HdrError(CorruptData)
+// naming the scanline (counted from 0 in file order) on truncated data, runs that overflow a
+// scanline or a wrong width marker. Returns the ScanlineCoding bits met.
+unsigned decodeScanlines(std::span<const std::uint8_t> data, int count, int length, std::uint8_t* planar,
+                         const std::string& where);
+
+// 2^(e - 136) for e in 1..255, 0 for e == 0 (exact in float: denormals down to 2^-135 included).
+const std::array<float, 256>& exponentScale();
+
+// One pixel to RGBE. Negative and NaN components become 0 (RGBE has no sign and no NaN); values
+// above the largest representable (255 * 2^119) and +Inf saturate to it; values below 2^-135 flush to 0.
+void encodePixel(float r, float g, float b, std::uint8_t out[4]);
+
+// Appends one scanline given as planar RGBE (length mantissas of R, G, B, then exponents):
+// new-style RLE for lengths kMinRleLength..kMaxRleLength, flat interleaved bytes otherwise.
+void appendScanline(const std::uint8_t* planar, int length, std::vector<std::uint8_t>& out);
+
+} // namespace hdr::core::rgbe
