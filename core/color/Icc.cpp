@@ -6,8 +6,11 @@
 #include <lcms2.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 namespace hdr::core {
@@ -145,6 +148,134 @@ template <typename T> Status checkImageLayout(const DisplayImage<T>& image)
     return {};
 }
 
+// Fast path for RGB matrix/shaper profiles (nearly every embedded profile): per-channel tone-curve
+// tables for all 2^bits codes, then one 3x3 matrix. It computes exactly what LittleCMS does for a
+// relative colorimetric matrix/shaper -> matrix/shaper transform (both sides' colorant tags are
+// D50-relative, so RGB_709 = inverse(C_709) * C_in * curve(RGB)), without LittleCMS evaluating a
+// parametric curve per sample. tst_icc compares it with a plain LittleCMS transform.
+struct MatrixShaper {
+    std::array<std::vector<float>, 3> curves; // code value -> linear, per channel
+    std::array<double, 9> toRec709;           // row-major
+};
+
+bool colorantMatrix(cmsHPROFILE profile, std::array<double, 9>& m)
+{
+    const cmsTagSignature tags[3] = {cmsSigRedColorantTag, cmsSigGreenColorantTag, cmsSigBlueColorantTag};
+    for (int column = 0; column < 3; ++column) {
+        const auto* xyz = static_cast<const cmsCIEXYZ*>(cmsReadTag(profile, tags[column]));
+        if (!xyz) {
+            return false;
+        }
+        m[std::size_t(column)] = xyz->X;
+        m[std::size_t(3 + column)] = xyz->Y;
+        m[std::size_t(6 + column)] = xyz->Z;
+    }
+    return true;
+}
+
+bool invert(const std::array<double, 9>& m, std::array<double, 9>& out)
+{
+    const double a = m[0], b = m[1], c = m[2], d = m[3], e = m[4], f = m[5], g = m[6], h = m[7], i = m[8];
+    const double det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+    if (!std::isfinite(det) || std::fabs(det) < 1e-12) {
+        return false;
+    }
+    const double s = 1.0 / det;
+    out = {(e * i - f * h) * s,
+           (c * h - b * i) * s,
+           (b * f - c * e) * s,
+           (f * g - d * i) * s,
+           (a * i - c * g) * s,
+           (c * d - a * f) * s,
+           (d * h - e * g) * s,
+           (b * g - a * h) * s,
+           (a * e - b * d) * s};
+    return true;
+}
+
+std::optional<MatrixShaper> matrixShaperFor(cmsHPROFILE source, cmsHPROFILE target, int levels)
+{
+    if (cmsGetColorSpace(source) != cmsSigRgbData || !cmsIsMatrixShaper(source) ||
+        cmsIsCLUT(source, INTENT_RELATIVE_COLORIMETRIC, LCMS_USED_AS_INPUT)) {
+        return std::nullopt; // LUT-based profiles take LittleCMS's general path
+    }
+    std::array<double, 9> in{}, out{}, outInverse{};
+    if (!colorantMatrix(source, in) || !colorantMatrix(target, out) || !invert(out, outInverse)) {
+        return std::nullopt;
+    }
+    MatrixShaper result;
+    for (int row = 0; row < 3; ++row) {
+        for (int column = 0; column < 3; ++column) {
+            double sum = 0;
+            for (int k = 0; k < 3; ++k) {
+                sum += outInverse[std::size_t(row * 3 + k)] * in[std::size_t(k * 3 + column)];
+            }
+            result.toRec709[std::size_t(row * 3 + column)] = sum;
+        }
+    }
+    const cmsTagSignature trcTags[3] = {cmsSigRedTRCTag, cmsSigGreenTRCTag, cmsSigBlueTRCTag};
+    for (int c = 0; c < 3; ++c) {
+        const auto* curve = static_cast<const cmsToneCurve*>(cmsReadTag(source, trcTags[c]));
+        if (!curve) {
+            return std::nullopt;
+        }
+        std::vector<float>& table = result.curves[std::size_t(c)];
+        table.resize(std::size_t(levels));
+        for (int v = 0; v < levels; ++v) {
+            table[std::size_t(v)] = cmsEvalToneCurveFloat(curve, float(v) / float(levels - 1));
+        }
+    }
+    return result;
+}
+
+template <typename T>
+void runMatrixShaper(const DisplayImage<T>& image, const MatrixShaper& ms, ImageF& result)
+{
+    const int ch = image.channels;
+    const std::array<double, 9>& m = ms.toRec709;
+    parallelFor(std::size_t(image.height), 16, [&](std::size_t y0, std::size_t y1) {
+        for (std::size_t y = y0; y < y1; ++y) {
+            const T* src = image.row(int(y));
+            float* dst = result.row(int(y));
+            for (int x = 0; x < image.width; ++x, src += ch, dst += ch) {
+                const double r = ms.curves[0][src[0]], g = ms.curves[1][src[1]], b = ms.curves[2][src[2]];
+                dst[0] = float(m[0] * r + m[1] * g + m[2] * b);
+                dst[1] = float(m[3] * r + m[4] * g + m[5] * b);
+                dst[2] = float(m[6] * r + m[7] * g + m[8] * b);
+            }
+        }
+    });
+}
+
+template <typename T>
+Status runLittleCms(const DisplayImage<T>& image, cmsHPROFILE source, cmsHPROFILE target, ImageF& result)
+{
+    const int ch = image.channels;
+    const bool gray = cmsGetColorSpace(source) == cmsSigGrayData;
+    const cmsUInt32Number inFormat =
+        inputFormat(ch, sizeof(T) == 1 ? kBytesPerSample8 : kBytesPerSample16, gray);
+    // Relative colorimetric, float output: LittleCMS evaluates unbounded, so wide-gamut colours
+    // keep negative Rec.709 components. NOCACHE makes the one transform safe to share between the
+    // worker threads below.
+    const TransformPtr transform(cmsCreateTransformTHR(lcmsContext(),
+                                                       source,
+                                                       inFormat,
+                                                       target,
+                                                       floatOutputFormat(ch),
+                                                       INTENT_RELATIVE_COLORIMETRIC,
+                                                       cmsFLAGS_NOCACHE));
+    if (!transform) {
+        return fail(ErrorCode::CorruptData, "the embedded ICC profile cannot be used for a colour transform");
+    }
+    parallelFor(std::size_t(image.height), 16, [&](std::size_t y0, std::size_t y1) {
+        for (std::size_t y = y0; y < y1; ++y) {
+            cmsDoTransform(
+                transform.get(), image.row(int(y)), result.row(int(y)), cmsUInt32Number(image.width));
+        }
+    });
+    return {};
+}
+
 template <typename T> Result<ImageF> linearizeWithProfile(const DisplayImage<T>& image, cmsHPROFILE source)
 {
     const cmsColorSpaceSignature space = cmsGetColorSpace(source);
@@ -153,45 +284,29 @@ template <typename T> Result<ImageF> linearizeWithProfile(const DisplayImage<T>&
                     "the embedded ICC profile is not an RGB or grey profile, so it cannot "
                     "describe this RGB image");
     }
-    const bool gray = space == cmsSigGrayData;
     const ProfilePtr target = linearRec709Profile();
-    const int ch = image.channels;
-    const cmsUInt32Number inFormat =
-        inputFormat(ch, sizeof(T) == 1 ? kBytesPerSample8 : kBytesPerSample16, gray);
-    // Relative colorimetric keeps colours exact between matrix/shaper profiles; with float output
-    // LittleCMS evaluates the matrices and curves unbounded, so wide-gamut colours come out with
-    // negative Rec.709 components instead of being clipped. NOCACHE makes the single transform
-    // safe to share between the worker threads below.
-    const TransformPtr transform(cmsCreateTransformTHR(lcmsContext(),
-                                                       source,
-                                                       inFormat,
-                                                       target.get(),
-                                                       floatOutputFormat(ch),
-                                                       INTENT_RELATIVE_COLORIMETRIC,
-                                                       cmsFLAGS_NOCACHE));
-    if (!transform) {
-        return fail(ErrorCode::CorruptData, "the embedded ICC profile cannot be used for a colour transform");
+    if (!target) {
+        return fail(ErrorCode::Internal, "cannot create the linear Rec.709 ICC profile");
     }
     auto out = ImageF::allocate(
-        image.width, image.height, ch, ImageLimits{}, LinearColorSpace{Primaries::Rec709, {}});
+        image.width, image.height, image.channels, ImageLimits{}, LinearColorSpace{Primaries::Rec709, {}});
     if (!out) {
         return tl::unexpected<Error>(out.error());
     }
     ImageF& result = *out;
     result.metadata = image.metadata;
-    constexpr float alphaScale = 1.0f / float(DisplayImage<T>::kMaxValue);
-    parallelFor(std::size_t(image.height), 16, [&](std::size_t y0, std::size_t y1) {
-        for (std::size_t y = y0; y < y1; ++y) {
-            const T* src = image.row(int(y));
-            float* dst = result.row(int(y));
-            cmsDoTransform(transform.get(), src, dst, cmsUInt32Number(image.width));
-            if (ch == 4) {
-                for (int x = 0; x < image.width; ++x) {
-                    dst[x * 4 + 3] = float(src[x * 4 + 3]) * alphaScale;
-                }
-            }
+    if (const auto ms = matrixShaperFor(source, target.get(), DisplayImage<T>::kMaxValue + 1)) {
+        runMatrixShaper(image, *ms, result);
+    } else if (Status status = runLittleCms(image, source, target.get(), result); !status) {
+        return tl::unexpected<Error>(status.error());
+    }
+    if (image.channels == 4) {
+        constexpr float alphaScale = 1.0f / float(DisplayImage<T>::kMaxValue);
+        const std::size_t n = std::size_t(result.pixelCount());
+        for (std::size_t i = 0; i < n; ++i) {
+            result.data()[i * 4 + 3] = float(image.pixels[i * 4 + 3]) * alphaScale;
         }
-    });
+    }
     return out;
 }
 

@@ -8,6 +8,8 @@
 #include <lcms2.h>
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <thread>
 #include <vector>
 
@@ -49,6 +51,51 @@ std::vector<std::uint8_t> lcmsGrayProfile(double gamma)
     cmsCloseProfile(profile);
     cmsFreeToneCurve(curve);
     return bytes;
+}
+
+// The ICC profile embedded in a JPEG: APP2 segments "ICC_PROFILE\0" + sequence number + count + data.
+std::vector<std::uint8_t> jpegIccProfile(const std::filesystem::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                          std::istreambuf_iterator<char>());
+    std::vector<std::uint8_t> profile;
+    std::size_t pos = 2;
+    const std::string tag("ICC_PROFILE", 12);
+    while (pos + 4 <= bytes.size() && bytes[pos] == 0xFF) {
+        const int marker = bytes[pos + 1];
+        const std::size_t length = std::size_t(bytes[pos + 2]) << 8 | bytes[pos + 3];
+        if (marker == 0xDA || length < 2 || pos + 2 + length > bytes.size()) {
+            break; // start of scan: no more metadata
+        }
+        const std::uint8_t* body = bytes.data() + pos + 4;
+        if (marker == 0xE2 && length > 16 && std::equal(tag.begin(), tag.end(), body)) {
+            profile.insert(profile.end(), body + 14, body + (length - 2));
+        }
+        pos += 2 + length;
+    }
+    return profile;
+}
+
+// Reference: LittleCMS's own float transform into a linear Rec.709 profile, pixel by pixel.
+std::vector<float> lcmsReference(const std::vector<std::uint8_t>& profile,
+                                 const std::vector<std::uint8_t>& rgb8)
+{
+    cmsHPROFILE source = cmsOpenProfileFromMem(profile.data(), cmsUInt32Number(profile.size()));
+    const cmsCIExyY d65{0.3127, 0.3290, 1.0};
+    const cmsCIExyYTRIPLE rec709{{0.64, 0.33, 1.0}, {0.30, 0.60, 1.0}, {0.15, 0.06, 1.0}};
+    cmsToneCurve* linear = cmsBuildGamma(nullptr, 1.0);
+    cmsToneCurve* curves[3] = {linear, linear, linear};
+    cmsHPROFILE target = cmsCreateRGBProfile(&d65, &rec709, curves);
+    cmsHTRANSFORM t =
+        cmsCreateTransform(source, TYPE_RGB_8, target, TYPE_RGB_FLT, INTENT_RELATIVE_COLORIMETRIC, 0);
+    std::vector<float> out(rgb8.size());
+    cmsDoTransform(t, rgb8.data(), out.data(), cmsUInt32Number(rgb8.size() / 3));
+    cmsDeleteTransform(t);
+    cmsCloseProfile(target);
+    cmsCloseProfile(source);
+    cmsFreeToneCurve(linear);
+    return out;
 }
 
 } // namespace
@@ -152,6 +199,44 @@ private slots:
         QVERIFY(linear->pixel(0, 0)[0] > 1.1f);
     }
 
+    void fastPathMatchesLittleCms_data()
+    {
+        QTest::addColumn<int>("primaries");
+        QTest::addColumn<QString>("transfer");
+        QTest::newRow("Rec.709 sRGB") << int(Primaries::Rec709) << "srgb";
+        QTest::newRow("P3 sRGB") << int(Primaries::DisplayP3) << "srgb";
+        QTest::newRow("Rec.2020 gamma 2.4") << int(Primaries::Rec2020) << "gamma2.4";
+        QTest::newRow("ACEScg linear") << int(Primaries::AcesAP1) << "linear";
+    }
+
+    void fastPathMatchesLittleCms()
+    {
+        QFETCH(int, primaries);
+        QFETCH(QString, transfer);
+        DisplayImage8 image;
+        image.channels = 3;
+        image.height = 1;
+        for (int r = 0; r < 256; r += 15) {
+            for (int g = 0; g < 256; g += 15) {
+                for (int b = 0; b < 256; b += 15) {
+                    image.pixels.insert(image.pixels.end(),
+                                        {std::uint8_t(r), std::uint8_t(g), std::uint8_t(b)});
+                }
+            }
+        }
+        image.width = int(image.pixels.size() / 3);
+        image.metadata.iccProfile = makeIccProfile(
+            LinearColorSpace{Primaries(primaries), {}}, *Transfer::fromString(transfer.toStdString()), "t");
+        auto linear = linearizeDisplayImage(image, false);
+        HDR_VERIFY_OK(linear);
+        const std::vector<float> reference = lcmsReference(image.metadata.iccProfile, image.pixels);
+        float worst = 0;
+        for (std::size_t i = 0; i < reference.size(); ++i) {
+            worst = std::max(worst, std::fabs(linear->data()[i] - reference[i]));
+        }
+        QVERIFY2(worst < 2e-5f, qPrintable(QString::number(worst)));
+    }
+
     void gamma22Profile()
     {
         DisplayImage8 image = greyRamp8(3);
@@ -208,6 +293,50 @@ private slots:
         image.metadata.iccProfile = noise;
         QVERIFY(!linearizeDisplayImage(image, false));
         HDR_VERIFY_OK(linearizeDisplayImage(image, true));
+    }
+
+    void realWorldProfiles_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("description");
+        QTest::addColumn<int>("primaries");
+        QTest::newRow("Apple Display P3 (v4)") << "data/gainmap/apple_gainmap_new.jpg"
+                                               << "Display P3" << int(Primaries::DisplayP3);
+        QTest::newRow("HP sRGB (v2, sampled curve)")
+            << "data/brackets/piccante_stack_room/stack_room_exp_0.jpg"
+            << "sRGB IEC61966-2.1" << int(Primaries::Rec709);
+    }
+
+    void realWorldProfiles()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, description);
+        QFETCH(int, primaries);
+        HDR_REQUIRE_SHARED(file.toStdString());
+        DisplayImage8 image;
+        image.width = 4;
+        image.height = 1;
+        image.channels = 3;
+        image.pixels = {255, 0, 0, 0, 255, 0, 0, 0, 255, 128, 128, 128};
+        image.metadata.iccProfile = jpegIccProfile(hdr::test::sharedPath(file.toStdString()));
+        QCOMPARE(QString::fromStdString(iccDescription(image.metadata.iccProfile)), description);
+        auto linear = linearizeDisplayImage(image, false);
+        HDR_VERIFY_OK(linear);
+        // Profiles store primaries adapted to D50 in s15.16, so allow 2e-3.
+        const Mat3 m = conversionMatrix(LinearColorSpace{Primaries(primaries), {}}, kRec709);
+        for (int x = 0; x < 3; ++x) {
+            for (int row = 0; row < 3; ++row) {
+                QVERIFY2(std::fabs(linear->pixel(x, 0)[row] - m[std::size_t(row * 3 + x)]) < 2e-3f,
+                         qPrintable(QStringLiteral("primary %1 row %2: %3 vs %4")
+                                        .arg(x)
+                                        .arg(row)
+                                        .arg(linear->pixel(x, 0)[row])
+                                        .arg(m[std::size_t(row * 3 + x)])));
+            }
+        }
+        for (int c = 0; c < 3; ++c) {
+            QVERIFY(std::fabs(linear->pixel(3, 0)[c] - srgbDecode(128.0f / 255.0f)) < 2e-3f);
+        }
     }
 
     void withoutProfileUsesTransfer()
