@@ -121,6 +121,10 @@ LinearColorSpace LinearColorSpace::fromChromaticities(const Chromaticities& c)
 
 Mat3 rgbToXyz(const Chromaticities& c)
 {
+    // XYZ "primaries" put red at y = 0; XYZ needs no matrix at all (OpenEXR convention).
+    if (c.approxEquals(chromaticitiesOf(Primaries::XYZ), 1e-4f)) {
+        return identity3();
+    }
     auto xyz = [](float x, float y) { return Vec3{x / y, 1.0f, (1.0f - x - y) / y}; };
     const Vec3 r = xyz(c.redX, c.redY), g = xyz(c.greenX, c.greenY), b = xyz(c.blueX, c.blueY);
     const Vec3 w = xyz(c.whiteX, c.whiteY);
@@ -148,7 +152,10 @@ Mat3 conversionMatrix(const LinearColorSpace& from, const LinearColorSpace& to)
         return identity3();
     }
     Mat3 m = rgbToXyz(cf);
-    if (std::fabs(cf.whiteX - ct.whiteX) > 1e-5f || std::fabs(cf.whiteY - ct.whiteY) > 1e-5f) {
+    // XYZ is taken as absolute (no adaptation to or from its nominal E white), as OpenEXR and our
+    // OCIO config's cie_xyz do: Rec.709 white becomes D65 XYZ (0.9505, 1, 1.089).
+    const bool xyzInvolved = from.primaries == Primaries::XYZ || to.primaries == Primaries::XYZ;
+    if (!xyzInvolved && (std::fabs(cf.whiteX - ct.whiteX) > 1e-5f || std::fabs(cf.whiteY - ct.whiteY) > 1e-5f)) {
         m = multiply(bradford(cf.whiteX, cf.whiteY, ct.whiteX, ct.whiteY), m);
     }
     return multiply(inverse(rgbToXyz(ct)), m);
