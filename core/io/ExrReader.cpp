@@ -98,8 +98,8 @@ const char* pixelTypeName(Imf::PixelType t)
 
 std::string boxText(const Imath::Box2i& b)
 {
-    return std::to_string(b.min.x) + " " + std::to_string(b.min.y) + " " + std::to_string(b.max.x) + " "
-           + std::to_string(b.max.y);
+    return std::to_string(b.min.x) + " " + std::to_string(b.min.y) + " " + std::to_string(b.max.x) + " " +
+           std::to_string(b.max.y);
 }
 
 // Short human-readable form of an attribute value for `info`; unknown types show their type name.
@@ -129,7 +129,9 @@ std::string attributeText(const Imf::Attribute& attr)
     } else if (auto* comp = dynamic_cast<const Imf::CompressionAttribute*>(&attr)) {
         return compressionName(comp->value());
     } else if (auto* lo = dynamic_cast<const Imf::LineOrderAttribute*>(&attr)) {
-        return lo->value() == Imf::DECREASING_Y ? "decreasing" : lo->value() == Imf::RANDOM_Y ? "random" : "increasing";
+        return lo->value() == Imf::DECREASING_Y ? "decreasing"
+               : lo->value() == Imf::RANDOM_Y   ? "random"
+                                                : "increasing";
     } else if (auto* sv = dynamic_cast<const Imf::StringVectorAttribute*>(&attr)) {
         for (std::size_t k = 0; k < sv->value().size(); ++k) {
             out << (k ? ", " : "") << sv->value()[k];
@@ -139,7 +141,9 @@ std::string attributeText(const Imf::Attribute& attr)
     } else if (auto* t = dynamic_cast<const Imf::TileDescriptionAttribute*>(&attr)) {
         const Imf::TileDescription& td = t->value();
         out << td.xSize << "x" << td.ySize << " "
-            << (td.mode == Imf::MIPMAP_LEVELS ? "mipmap" : td.mode == Imf::RIPMAP_LEVELS ? "ripmap" : "one level");
+            << (td.mode == Imf::MIPMAP_LEVELS   ? "mipmap"
+                : td.mode == Imf::RIPMAP_LEVELS ? "ripmap"
+                                                : "one level");
     } else {
         out << "(" << attr.typeName() << ")";
     }
@@ -195,8 +199,8 @@ struct ChannelPlan {
     std::string layer;
     std::array<std::string, 4> source; // R, G, B, A file channel names ("" = not in the file)
     int outChannels = 3;
-    bool grey = false;        // one source channel, replicated into R, G, B
-    bool lumaChroma = false;  // Y + RY/BY: decoded through RgbaInputFile
+    bool grey = false;       // one source channel, replicated into R, G, B
+    bool lumaChroma = false; // Y + RY/BY: decoded through RgbaInputFile
 };
 
 std::string layerChannel(const std::string& layer, const char* base)
@@ -213,8 +217,8 @@ std::string joinNames(const std::vector<std::string>& names)
     return s;
 }
 
-ChannelPlan planChannels(const Imf::Header& header, int part, const std::string& requestedLayer,
-                         const std::string& where)
+ChannelPlan
+planChannels(const Imf::Header& header, int part, const std::string& requestedLayer, const std::string& where)
 {
     const Imf::ChannelList& channels = header.channels();
     const std::vector<std::string> layers = colourLayers(channels);
@@ -238,8 +242,8 @@ ChannelPlan planChannels(const Imf::Header& header, int part, const std::string&
         }
         if (first.empty()) {
             throwError(ErrorCode::InvalidArgument,
-                       "EXR part " + std::to_string(part) + " has no layer '" + requestedLayer
-                           + "'; layers with colour channels: " + (layers.empty() ? "none" : joinNames(layers)),
+                       "EXR part " + std::to_string(part) + " has no layer '" + requestedLayer +
+                           "'; layers with colour channels: " + (layers.empty() ? "none" : joinNames(layers)),
                        where);
         }
         plan.layer = splitChannelName(first).layer;
@@ -249,7 +253,8 @@ ChannelPlan planChannels(const Imf::Header& header, int part, const std::string&
     }
 
     plan.layer = layer;
-    const std::string r = layerChannel(layer, "R"), g = layerChannel(layer, "G"), b = layerChannel(layer, "B");
+    const std::string r = layerChannel(layer, "R"), g = layerChannel(layer, "G"),
+                      b = layerChannel(layer, "B");
     const std::string a = layerChannel(layer, "A"), y = layerChannel(layer, "Y");
     const int rgbCount = int(has(r)) + int(has(g)) + int(has(b));
     if (has(a)) {
@@ -314,7 +319,10 @@ void fillMetadata(ImageF& image, const Imf::Header& header, const ChannelPlan& p
 // Reads the planned channels of a flat part straight into the interleaved float buffer: one
 // Slice per channel pointing at its offset in the image, so OpenEXR decodes (threaded) and
 // converts half/uint -> float without any intermediate copy.
-void readFlatPart(Imf::MultiPartInputFile& file, const Imf::Header& header, const ChannelPlan& plan, ImageF& image)
+void readFlatPart(Imf::MultiPartInputFile& file,
+                  const Imf::Header& header,
+                  const ChannelPlan& plan,
+                  ImageF& image)
 {
     const Imath::Box2i& dw = header.dataWindow();
     const std::size_t xStride = sizeof(float) * std::size_t(image.channels());
@@ -327,8 +335,9 @@ void readFlatPart(Imf::MultiPartInputFile& file, const Imf::Header& header, cons
         const Imf::Channel* channel = header.channels().findChannel(plan.source[c]);
         if (channel->xSampling != 1 || channel->ySampling != 1) {
             throwError(ErrorCode::UnsupportedFormat,
-                       "EXR channel '" + plan.source[c] + "' is subsampled; only full-resolution channels "
-                       "(or luminance/chroma Y, RY, BY) can be read");
+                       "EXR channel '" + plan.source[c] +
+                           "' is subsampled; only full-resolution channels "
+                           "(or luminance/chroma Y, RY, BY) can be read");
         }
         frameBuffer.insert(plan.source[c],
                            Imf::Slice::Make(Imf::FLOAT, image.data() + c, dw, xStride, yStride));
@@ -359,9 +368,10 @@ void readLumaChroma(const std::filesystem::path& path, const ChannelPlan& plan, 
         // Base address such that pixel (dw.min.x, y0) lands on strip[0]; computed in integers
         // because the pointer itself may lie outside the buffer.
         const auto origin = std::intptr_t(dw.min.x) + std::intptr_t(y0) * width;
-        in.setFrameBuffer(reinterpret_cast<Imf::Rgba*>(reinterpret_cast<std::uintptr_t>(strip.data())
-                                                       - std::uintptr_t(origin) * sizeof(Imf::Rgba)),
-                          1, std::size_t(width));
+        in.setFrameBuffer(reinterpret_cast<Imf::Rgba*>(reinterpret_cast<std::uintptr_t>(strip.data()) -
+                                                       std::uintptr_t(origin) * sizeof(Imf::Rgba)),
+                          1,
+                          std::size_t(width));
         in.readPixels(y0, y1);
         for (int y = y0; y <= y1; ++y) {
             const Imf::Rgba* src = strip.data() + std::size_t(y - y0) * width;
@@ -385,8 +395,9 @@ ImageF readPart(const std::filesystem::path& path, Imf::MultiPartInputFile& file
     int part = options.part;
     if (part >= partCount || part < -1) {
         throwError(ErrorCode::InvalidArgument,
-                   "EXR part " + std::to_string(part) + " does not exist; the file has " + std::to_string(partCount)
-                       + (partCount == 1 ? " part" : " parts") + " (numbered from 0)",
+                   "EXR part " + std::to_string(part) + " does not exist; the file has " +
+                       std::to_string(partCount) + (partCount == 1 ? " part" : " parts") +
+                       " (numbered from 0)",
                    where);
     }
     if (part < 0) {
@@ -400,16 +411,19 @@ ImageF readPart(const std::filesystem::path& path, Imf::MultiPartInputFile& file
     }
     const Imf::Header& header = file.header(part);
     if (isDeepPart(header)) {
-        throwError(ErrorCode::UnsupportedFormat,
-                   "EXR part " + std::to_string(part) + " holds deep data (a variable number of samples per "
-                   "pixel), which cannot be read as a flat image; flatten it first (e.g. with a compositor)",
-                   where);
+        throwError(
+            ErrorCode::UnsupportedFormat,
+            "EXR part " + std::to_string(part) +
+                " holds deep data (a variable number of samples per "
+                "pixel), which cannot be read as a flat image; flatten it first (e.g. with a compositor)",
+            where);
     }
     const ChannelPlan plan = planChannels(header, part, options.layer, where);
     if (plan.lumaChroma && part != 0) {
-        throwError(ErrorCode::UnsupportedFormat,
-                   "luminance/chroma (Y, RY, BY) channels are only supported in the first part of an EXR file",
-                   where);
+        throwError(
+            ErrorCode::UnsupportedFormat,
+            "luminance/chroma (Y, RY, BY) channels are only supported in the first part of an EXR file",
+            where);
     }
 
     const Imath::Box2i& dw = header.dataWindow();
@@ -464,7 +478,8 @@ Error exrError(const std::string& where)
     } catch (const std::bad_alloc&) {
         return errorFromCurrentException(ErrorCode::Internal, where);
     } catch (const std::exception& e) {
-        return Error{ErrorCode::CorruptData, std::string("damaged or invalid OpenEXR file: ") + e.what(), where};
+        return Error{
+            ErrorCode::CorruptData, std::string("damaged or invalid OpenEXR file: ") + e.what(), where};
     } catch (...) {
         return errorFromCurrentException(ErrorCode::Internal, where);
     }
@@ -477,7 +492,8 @@ Status checkIsExr(const std::filesystem::path& path)
         return fail(ErrorCode::IoError, "the file does not exist or is not a regular file", path.string());
     }
     if (!Imf::isOpenExrFile(path.c_str())) {
-        return fail(ErrorCode::UnsupportedFormat, "not an OpenEXR file (no OpenEXR signature)", path.string());
+        return fail(
+            ErrorCode::UnsupportedFormat, "not an OpenEXR file (no OpenEXR signature)", path.string());
     }
     return {};
 }
@@ -506,7 +522,8 @@ void checkHeaderLimits(const std::filesystem::path& path, const ImageLimits& lim
         const Imath::Box2i& dw = header.dataWindow();
         const std::int64_t width = std::int64_t(dw.max.x) - dw.min.x + 1;
         const std::int64_t height = std::int64_t(dw.max.y) - dw.min.y + 1;
-        const std::string where = path.string() + (multiPart ? ", part " + std::to_string(part) : std::string());
+        const std::string where =
+            path.string() + (multiPart ? ", part " + std::to_string(part) : std::string());
         if (auto ok = checkImageSize(width, height, limits, where); !ok) {
             throw HdrError(ok.error());
         }
@@ -515,9 +532,12 @@ void checkHeaderLimits(const std::filesystem::path& path, const ImageLimits& lim
             if (tiles.xSize <= 0 || tiles.ySize <= 0) {
                 throwError(ErrorCode::CorruptData, "EXR tile size is not valid", where);
             }
-            if ((width + tiles.xSize - 1) / tiles.xSize * ((height + tiles.ySize - 1) / tiles.ySize) > maxTiles) {
+            if ((width + tiles.xSize - 1) / tiles.xSize * ((height + tiles.ySize - 1) / tiles.ySize) >
+                maxTiles) {
                 throwError(ErrorCode::LimitExceeded,
-                           "EXR part has more than " + std::to_string(maxTiles) + " tiles; refusing to read it", where);
+                           "EXR part has more than " + std::to_string(maxTiles) +
+                               " tiles; refusing to read it",
+                           where);
             }
         }
         if (!multiPart) {
@@ -543,8 +563,9 @@ Result<std::vector<ExrPartInfo>> inspectExr(const std::filesystem::path& path)
             ExrPartInfo info;
             info.index = p;
             info.name = header.hasName() ? header.name() : std::string();
-            info.type = header.hasType() ? header.type()
-                                         : (header.hasTileDescription() ? Imf::TILEDIMAGE : Imf::SCANLINEIMAGE);
+            info.type = header.hasType()
+                            ? header.type()
+                            : (header.hasTileDescription() ? Imf::TILEDIMAGE : Imf::SCANLINEIMAGE);
             const Imath::Box2i& dw = header.dataWindow();
             const Imath::Box2i& disp = header.displayWindow();
             info.dataX = dw.min.x;

@@ -66,15 +66,43 @@ Imf::Compression toImf(ExrCompression c)
 // Standard attribute names that OpenEXR defines with a non-string type.
 bool isTypedStandardName(const std::string& name)
 {
-    static const std::set<std::string> names{
-        "channels",       "compression",        "dataWindow",      "displayWindow",  "lineOrder",
-        "pixelAspectRatio", "screenWindowCenter", "screenWindowWidth", "tiles",        "type",
-        "name",           "version",            "chunkCount",      "chromaticities", "whiteLuminance",
-        "adoptedNeutral", "xDensity",           "utcOffset",       "longitude",      "latitude",
-        "altitude",       "focus",              "expTime",         "aperture",       "isoSpeed",
-        "envmap",         "keyCode",            "timeCode",        "framesPerSecond", "multiView",
-        "worldToCamera",  "worldToNDC",         "deepImageState",  "originalDataWindow",
-        "dwaCompressionLevel", "preview",       "idManifest"};
+    static const std::set<std::string> names{"channels",
+                                             "compression",
+                                             "dataWindow",
+                                             "displayWindow",
+                                             "lineOrder",
+                                             "pixelAspectRatio",
+                                             "screenWindowCenter",
+                                             "screenWindowWidth",
+                                             "tiles",
+                                             "type",
+                                             "name",
+                                             "version",
+                                             "chunkCount",
+                                             "chromaticities",
+                                             "whiteLuminance",
+                                             "adoptedNeutral",
+                                             "xDensity",
+                                             "utcOffset",
+                                             "longitude",
+                                             "latitude",
+                                             "altitude",
+                                             "focus",
+                                             "expTime",
+                                             "aperture",
+                                             "isoSpeed",
+                                             "envmap",
+                                             "keyCode",
+                                             "timeCode",
+                                             "framesPerSecond",
+                                             "multiView",
+                                             "worldToCamera",
+                                             "worldToNDC",
+                                             "deepImageState",
+                                             "originalDataWindow",
+                                             "dwaCompressionLevel",
+                                             "preview",
+                                             "idManifest"};
     return names.count(name) != 0;
 }
 
@@ -85,7 +113,8 @@ void addStringAttributes(Imf::Header& header, const ImageF& image, const WriteOp
         merged[key] = value;
     }
     for (const auto& [key, value] : merged) {
-        if (key.empty() || key.rfind("exr:", 0) == 0 || isTypedStandardName(key) || header.find(key) != header.end()) {
+        if (key.empty() || key.rfind("exr:", 0) == 0 || isTypedStandardName(key) ||
+            header.find(key) != header.end()) {
             continue;
         }
         header.insert(key, Imf::StringAttribute(value));
@@ -110,9 +139,10 @@ void writeFloatPixels(Imf::OutputFile& file, const ImageF& image)
     Imf::FrameBuffer frameBuffer;
     for (int c = 0; c < channels; ++c) {
         // OpenEXR only reads through the slice; the const_cast is the library's API shape.
-        frameBuffer.insert(kChannelNames[c], Imf::Slice(Imf::FLOAT, reinterpret_cast<char*>(const_cast<float*>(
-                                                                        image.data() + c)),
-                                                        xStride, yStride));
+        frameBuffer.insert(
+            kChannelNames[c],
+            Imf::Slice(
+                Imf::FLOAT, reinterpret_cast<char*>(const_cast<float*>(image.data() + c)), xStride, yStride));
     }
     file.setFrameBuffer(frameBuffer);
     file.writePixels(image.height());
@@ -147,8 +177,10 @@ void writeHalfPixels(Imf::OutputFile& file, const ImageF& image)
         });
         Imf::FrameBuffer frameBuffer;
         for (int c = 0; c < channels; ++c) {
-            frameBuffer.insert(kChannelNames[c], Imf::Slice::Make(Imf::HALF, strip.data() + c, Imath::V2i(0, y0),
-                                                                   width, rows, xStride, yStride));
+            frameBuffer.insert(
+                kChannelNames[c],
+                Imf::Slice::Make(
+                    Imf::HALF, strip.data() + c, Imath::V2i(0, y0), width, rows, xStride, yStride));
         }
         file.setFrameBuffer(frameBuffer);
         file.writePixels(rows);
@@ -161,7 +193,8 @@ Status writeExr(const ImageF& image, const std::filesystem::path& path, const Wr
 {
     const std::string where = path.string();
     if (image.empty() || (image.channels() != 3 && image.channels() != 4)) {
-        return fail(ErrorCode::InvalidArgument, "only non-empty RGB or RGBA images can be written to EXR", where);
+        return fail(
+            ErrorCode::InvalidArgument, "only non-empty RGB or RGBA images can be written to EXR", where);
     }
     const SampleType sampleType = options.sampleType.value_or(SampleType::Half);
     if (sampleType != SampleType::Half && sampleType != SampleType::Float) {
@@ -183,9 +216,11 @@ Status writeExr(const ImageF& image, const std::filesystem::path& path, const Wr
         Imf::Header header(image.width(), image.height());
         header.compression() = toImf(options.compression);
         const Chromaticities c = primaries.chromaticities();
-        Imf::addChromaticities(header, Imf::Chromaticities(Imath::V2f(c.redX, c.redY), Imath::V2f(c.greenX, c.greenY),
-                                                           Imath::V2f(c.blueX, c.blueY),
-                                                           Imath::V2f(c.whiteX, c.whiteY)));
+        Imf::addChromaticities(header,
+                               Imf::Chromaticities(Imath::V2f(c.redX, c.redY),
+                                                   Imath::V2f(c.greenX, c.greenY),
+                                                   Imath::V2f(c.blueX, c.blueY),
+                                                   Imath::V2f(c.whiteX, c.whiteY)));
         addStringAttributes(header, image, options);
         const Imf::PixelType type = sampleType == SampleType::Float ? Imf::FLOAT : Imf::HALF;
         for (int ch = 0; ch < image.channels(); ++ch) {

@@ -7,6 +7,7 @@
 
 #include <QTemporaryDir>
 
+#include <Imath/half.h>
 #include <ImfChannelList.h>
 #include <ImfFrameBuffer.h>
 #include <ImfHeader.h>
@@ -15,7 +16,6 @@
 #include <ImfPartType.h>
 #include <ImfRgbaFile.h>
 #include <ImfTiledRgbaFile.h>
-#include <Imath/half.h>
 
 #include <cmath>
 #include <cstdint>
@@ -29,11 +29,12 @@ namespace fs = std::filesystem;
 
 // Not QCOMPARE: for our enums it would pick hdr::core::toString() (by ADL), whose static string
 // QTest then delete[]s.
-#define HDR_EXPECT_ERROR(result, expectedCode)                                                             \
-    do {                                                                                                   \
-        QVERIFY2(!(result), "expected an error");                                                          \
-        QVERIFY2((result).error().code == (expectedCode), qPrintable(QString::fromStdString(               \
-                     std::string(toString((result).error().code)) + ": " + (result).error().describe()))); \
+#define HDR_EXPECT_ERROR(result, expectedCode)                                                               \
+    do {                                                                                                     \
+        QVERIFY2(!(result), "expected an error");                                                            \
+        QVERIFY2((result).error().code == (expectedCode),                                                    \
+                 qPrintable(QString::fromStdString(std::string(toString((result).error().code)) + ": " +     \
+                                                   (result).error().describe())));                           \
     } while (0)
 
 namespace {
@@ -154,8 +155,9 @@ private slots:
         for (int c = int(ExrCompression::None); c <= int(ExrCompression::Dwab); ++c) {
             for (bool useFloat : {false, true}) {
                 for (int channels : {3, 4}) {
-                    const std::string name = std::string(toString(ExrCompression(c))) + (useFloat ? "-float" : "-half")
-                                             + (channels == 4 ? "-rgba" : "-rgb");
+                    const std::string name = std::string(toString(ExrCompression(c))) +
+                                             (useFloat ? "-float" : "-half") +
+                                             (channels == 4 ? "-rgba" : "-rgb");
                     QTest::newRow(name.c_str()) << c << useFloat << channels;
                 }
             }
@@ -170,8 +172,9 @@ private slots:
         const auto comp = ExrCompression(compression);
         // PXR24 keeps half exactly but rounds float to 24 bits; B44 and DWA are lossy.
         const bool lossless = comp <= ExrCompression::Piz || (comp == ExrCompression::Pxr24 && !useFloat);
-        const ImageF source = lossless ? (useFloat ? randomFloatImage(67, 45, channels) : halfExactImage(67, 45, channels))
-                                       : smoothImage(128, 96, channels);
+        const ImageF source =
+            lossless ? (useFloat ? randomFloatImage(67, 45, channels) : halfExactImage(67, 45, channels))
+                     : smoothImage(128, 96, channels);
         WriteOptions options;
         options.compression = comp;
         options.sampleType = useFloat ? SampleType::Float : SampleType::Half;
@@ -198,12 +201,14 @@ private slots:
         const double meanTol = comp == ExrCompression::Pxr24 ? 1e-4 : 0.01;
         double worst = 0, total = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            const double e = std::abs(double(read->data()[i]) - source.data()[i]) / (std::abs(source.data()[i]) + 0.01);
+            const double e =
+                std::abs(double(read->data()[i]) - source.data()[i]) / (std::abs(source.data()[i]) + 0.01);
             worst = std::max(worst, e);
             total += e;
         }
         QVERIFY2(worst <= maxTol, qPrintable(QStringLiteral("max relative error %1").arg(worst)));
-        QVERIFY2(total / double(n) <= meanTol, qPrintable(QStringLiteral("mean relative error %1").arg(total / n)));
+        QVERIFY2(total / double(n) <= meanTol,
+                 qPrintable(QStringLiteral("mean relative error %1").arg(total / n)));
     }
 
     void attributesAndChromaticitiesSurvive()
@@ -212,7 +217,7 @@ private slots:
         img.colorSpace = LinearColorSpace{Primaries::Rec2020, {}};
         img.metadata.attributes["hdr:prompt"] = "a sunset over the sea, 8k";
         img.metadata.attributes["hdr:seed"] = "1";
-        img.metadata.attributes["compression"] = "bogus"; // a reserved, typed name: must be skipped
+        img.metadata.attributes["compression"] = "bogus";      // a reserved, typed name: must be skipped
         img.metadata.attributes["exr:dataWindow"] = "0 0 1 1"; // describes a source file: skipped
         WriteOptions options;
         options.attributes["hdr:seed"] = "42"; // options win over the image's metadata
@@ -249,8 +254,8 @@ private slots:
     {
         ImageF img(4, 1, 3);
         const float inf = std::numeric_limits<float>::infinity();
-        const float values[12] = {1e6f, -1e6f, 65519.0f, inf, -inf, std::nanf(""), 70000.0f, 1.0f, 0.0f,
-                                  65504.0f, -3e38f, 1e-9f};
+        const float values[12] = {
+            1e6f, -1e6f, 65519.0f, inf, -inf, std::nanf(""), 70000.0f, 1.0f, 0.0f, 65504.0f, -3e38f, 1e-9f};
         std::copy(std::begin(values), std::end(values), img.data());
         const fs::path path = tmp("overflow.exr");
         HDR_VERIFY_OK(writeExr(img, path, {}));
@@ -329,8 +334,8 @@ private slots:
                 for (auto it = headers[part].channels().begin(); it != headers[part].channels().end(); ++it) {
                     // Every channel gets its own constant: 1 for beauty.*, 2 for diffuse.*, 5 for Z.
                     const float value = std::string(it.name()).rfind("beauty", 0) == 0 ? 1.0f
-                                        : std::string(it.name()) == "Z"              ? 5.0f
-                                                                                     : 2.0f;
+                                        : std::string(it.name()) == "Z"                ? 5.0f
+                                                                                       : 2.0f;
                     const std::vector<float>& values = storage.emplace_back(plane.size(), value);
                     fb.insert(it.name(), Imf::Slice::Make(Imf::FLOAT, values.data(), data));
                 }
@@ -451,12 +456,21 @@ private slots:
         options.compression = ExrCompression::Piz;
         HDR_VERIFY_OK(writeExr(smoothImage(96, 64, 4), path, options));
         const std::vector<char> bytes = fileBytes(path);
-        for (std::size_t cut : {std::size_t(0), std::size_t(3), std::size_t(40), std::size_t(200), std::size_t(400),
-                                bytes.size() / 2, bytes.size() - 100, bytes.size() - 1}) {
+        for (std::size_t cut : {std::size_t(0),
+                                std::size_t(3),
+                                std::size_t(40),
+                                std::size_t(200),
+                                std::size_t(400),
+                                bytes.size() / 2,
+                                bytes.size() - 100,
+                                bytes.size() - 1}) {
             const fs::path cutPath = tmp("cut-" + std::to_string(cut) + ".exr");
             writeBytes(cutPath, std::vector<char>(bytes.begin(), bytes.begin() + std::ptrdiff_t(cut)));
             auto read = readExr(cutPath, {});
-            QVERIFY2(!read, qPrintable(QStringLiteral("cut at %1 of %2 bytes read without error").arg(cut).arg(bytes.size())));
+            QVERIFY2(
+                !read,
+                qPrintable(
+                    QStringLiteral("cut at %1 of %2 bytes read without error").arg(cut).arg(bytes.size())));
             QCOMPARE(read.error().where, cutPath.string());
         }
     }
@@ -469,7 +483,7 @@ private slots:
         const std::string key("dataWindow\0box2i\0", 17);
         auto at = std::search(bytes.begin(), bytes.end(), key.begin(), key.end());
         QVERIFY(at != bytes.end());
-        const std::int32_t box[4] = {0, 0, 99999, 99999}; // 100000 x 100000 pixels
+        const std::int32_t box[4] = {0, 0, 99999, 99999};                       // 100000 x 100000 pixels
         std::memcpy(&*(at + std::ptrdiff_t(key.size()) + 4), box, sizeof(box)); // after the size field
         const fs::path hostile = tmp("huge.exr");
         writeBytes(hostile, bytes);
@@ -497,7 +511,8 @@ private slots:
     {
         QTest::addColumn<QString>("file");
         QTest::addColumn<int>("expected");
-        for (const char* f : {"comp_none.exr", "comp_rle.exr", "comp_zips.exr", "comp_zip.exr", "comp_piz.exr"}) {
+        for (const char* f :
+             {"comp_none.exr", "comp_rle.exr", "comp_zips.exr", "comp_zip.exr", "comp_piz.exr"}) {
             QTest::newRow(f) << QString::fromLatin1(f) << 24988;
         }
         QTest::newRow("lineOrder_decreasing.exr") << QStringLiteral("lineOrder_decreasing.exr") << 46515;
@@ -547,7 +562,11 @@ private slots:
                     const double ratio = (double(va) + 0.01) / (double(vb) + 0.01);
                     if (ratio < 0.9 || ratio > 1.1) {
                         QFAIL(qPrintable(QStringLiteral("pixel %1,%2 channel %3: %4 vs %5")
-                                             .arg(x).arg(y).arg(c).arg(va).arg(vb)));
+                                             .arg(x)
+                                             .arg(y)
+                                             .arg(c)
+                                             .arg(va)
+                                             .arg(vb)));
                     }
                 }
             }
@@ -588,10 +607,14 @@ private slots:
             const char* file;
             int width, height, channels;
         };
-        for (const Case& c : {Case{"GoldenGate.exr", 1262, 860, 3}, Case{"ColorCodedLevels.exr", 512, 512, 4},
-                              Case{"Garden.exr", 874, 493, 3}, Case{"tiled_with_scanlineimage_type.exr", 40, 40, 4},
-                              Case{"v1.7.test.tiled.exr", 217, 197, 3}, Case{"comp_b44.exr", 586, 674, 3},
-                              Case{"Adjuster.exr", 775, 678, 3}, Case{"manifest_id.exr", 100, 100, 4},
+        for (const Case& c : {Case{"GoldenGate.exr", 1262, 860, 3},
+                              Case{"ColorCodedLevels.exr", 512, 512, 4},
+                              Case{"Garden.exr", 874, 493, 3},
+                              Case{"tiled_with_scanlineimage_type.exr", 40, 40, 4},
+                              Case{"v1.7.test.tiled.exr", 217, 197, 3},
+                              Case{"comp_b44.exr", 586, 674, 3},
+                              Case{"Adjuster.exr", 775, 678, 3},
+                              Case{"manifest_id.exr", 100, 100, 4},
                               Case{"WideFloatRange.exr", 500, 500, 3}}) {
             auto image = readExr(shared(c.file), {});
             HDR_VERIFY_OK(image);
@@ -638,7 +661,8 @@ private slots:
         QVERIFY2(meanY > 0.01 && meanY < 5 && maxY < 6, qPrintable(QStringLiteral("mean Y %1").arg(meanY)));
         auto carrots = readExr(shared("Carrots.exr"), {});
         HDR_VERIFY_OK(carrots);
-        QVERIFY2(carrots->colorSpace.primaries == Primaries::AcesAP0, toString(carrots->colorSpace.primaries));
+        QVERIFY2(carrots->colorSpace.primaries == Primaries::AcesAP0,
+                 toString(carrots->colorSpace.primaries));
     }
 
     void sharedDataWindows()
