@@ -18,7 +18,7 @@ build_packages=(
 # Tests, fuzzing and the peers that benchmarks compare against.
 test_packages=(
     xvfb xauth clang libclang-rt-14-dev clang-format-14
-    openimageio-tools python3-opencv python3-numpy
+    openimageio-tools python3-openimageio python3-opencv python3-numpy
     libraw-bin libimage-exiftool-perl enfuse
 )
 
