@@ -253,6 +253,17 @@ Result<ImageF> readJpeg(const fs::path& path, const ReadOptions& options)
     if (components != 1 && components != 3 && components != 4) {
         return fail(ErrorCode::UnsupportedFormat, "unsupported JPEG colour layout", where);
     }
+    // Saved markers live in libjpeg's image pool, which jpeg_finish_decompress() frees: read
+    // them now.
+    int orientation = 1;
+    std::map<std::string, std::string> attributes;
+    for (jpeg_saved_marker_ptr m = h.cinfo.marker_list; m; m = m->next) {
+        if (m->marker == JPEG_APP0 + 1 && orientation == 1) {
+            orientation = exifOrientation(m->data, m->data_length);
+        } else if (m->marker == JPEG_COM && m->data_length > 0) {
+            attributes["comment"] = latin1ToUtf8(std::string(reinterpret_cast<const char*>(m->data), m->data_length));
+        }
+    }
     const std::size_t rowBytes = std::size_t(width) * std::size_t(components);
     std::vector<std::uint8_t> buffer(rowBytes * std::size_t(height));
     if (!readJpegPixelsStage(&h, buffer.data(), rowBytes)) {
@@ -266,6 +277,7 @@ Result<ImageF> readJpeg(const fs::path& path, const ReadOptions& options)
     display.width = width;
     display.height = height;
     display.channels = 3;
+    display.metadata.attributes = std::move(attributes);
     display.metadata.sourceFormat = "JPEG";
     display.metadata.sourcePixelType = "uint8";
     display.metadata.sourceCompression = h.cinfo.progressive_mode ? "progressive DCT" : "baseline DCT";
@@ -290,15 +302,6 @@ Result<ImageF> readJpeg(const fs::path& path, const ReadOptions& options)
         }
         if (h.icc && h.iccLength > 0) {
             display.metadata.iccProfile.assign(h.icc, h.icc + h.iccLength);
-        }
-    }
-    int orientation = 1;
-    for (jpeg_saved_marker_ptr m = h.cinfo.marker_list; m; m = m->next) {
-        if (m->marker == JPEG_APP0 + 1 && orientation == 1) {
-            orientation = exifOrientation(m->data, m->data_length);
-        } else if (m->marker == JPEG_COM && m->data_length > 0) {
-            display.metadata.attributes["comment"] =
-                latin1ToUtf8(std::string(reinterpret_cast<const char*>(m->data), m->data_length));
         }
     }
     try {
