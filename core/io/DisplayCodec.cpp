@@ -12,8 +12,7 @@ int outputChannels(int srcChannels)
     return (srcChannels == 2 || srcChannels >= 4) ? 4 : 3;
 }
 
-template <typename T>
-void expandRowToRgb(const T* src, int srcStride, int srcChannels, T* dst, int width)
+template <typename T> void expandRowToRgb(const T* src, int srcStride, int srcChannels, T* dst, int width)
 {
     const int outCh = outputChannels(srcChannels);
     for (int x = 0; x < width; ++x, src += srcStride, dst += outCh) {
@@ -32,8 +31,7 @@ template void expandRowToRgb<std::uint8_t>(const std::uint8_t*, int, int, std::u
 template void expandRowToRgb<std::uint16_t>(const std::uint16_t*, int, int, std::uint16_t*, int);
 template void expandRowToRgb<float>(const float*, int, int, float*, int);
 
-template <typename T>
-Result<ImageF> linearizeDecoded(DisplayImage<T>&& image, const ReadOptions& options)
+template <typename T> Result<ImageF> linearizeDecoded(DisplayImage<T>&& image, const ReadOptions& options)
 {
     ImageMetadata metadata = image.metadata;
     if (!options.applyIcc) {
@@ -67,12 +65,27 @@ ImageF applyOrientation(ImageF&& image, int orientation)
             int ox = x, oy = y;
             switch (orientation) {
             case 2: ox = w - 1 - x; break;
-            case 3: ox = w - 1 - x; oy = h - 1 - y; break;
+            case 3:
+                ox = w - 1 - x;
+                oy = h - 1 - y;
+                break;
             case 4: oy = h - 1 - y; break;
-            case 5: ox = y; oy = x; break;
-            case 6: ox = h - 1 - y; oy = x; break;
-            case 7: ox = h - 1 - y; oy = w - 1 - x; break;
-            case 8: ox = y; oy = w - 1 - x; break;
+            case 5:
+                ox = y;
+                oy = x;
+                break;
+            case 6:
+                ox = h - 1 - y;
+                oy = x;
+                break;
+            case 7:
+                ox = h - 1 - y;
+                oy = w - 1 - x;
+                break;
+            case 8:
+                ox = y;
+                oy = w - 1 - x;
+                break;
             default: break;
             }
             std::memcpy(out.pixel(ox, oy), src, sizeof(float) * std::size_t(ch));
@@ -92,7 +105,8 @@ std::vector<std::uint8_t> quantizeTo8(const std::vector<std::uint16_t>& samples)
 
 std::vector<std::uint8_t> iccProfileFor(const DisplayImage16& image, const WriteOptions& options)
 {
-    if (!options.embedIcc || image.transfer.kind == TransferKind::PQ || image.transfer.kind == TransferKind::HLG) {
+    if (!options.embedIcc || image.transfer.kind == TransferKind::PQ ||
+        image.transfer.kind == TransferKind::HLG) {
         return {};
     }
     std::string description = "HDR Studio " + image.primaries.name() + " " + image.transfer.name();
@@ -102,7 +116,8 @@ std::vector<std::uint8_t> iccProfileFor(const DisplayImage16& image, const Write
     return makeIccProfile(image.primaries, image.transfer, description);
 }
 
-std::map<std::string, std::string> mergedAttributes(const ImageMetadata& metadata, const WriteOptions& options)
+std::map<std::string, std::string> mergedAttributes(const ImageMetadata& metadata,
+                                                    const WriteOptions& options)
 {
     std::map<std::string, std::string> merged = metadata.attributes;
     for (const auto& [key, value] : options.attributes) {

@@ -13,8 +13,8 @@
 #include <cstdio>
 #include <cstdlib>
 // jpeglib.h needs FILE and size_t declared first.
-#include <jpeglib.h>
 #include <jerror.h>
+#include <jpeglib.h>
 
 #include <algorithm>
 #include <csetjmp>
@@ -141,7 +141,8 @@ int exifOrientation(const std::uint8_t* data, std::size_t size)
         return little ? unsigned(tiff[at] | (tiff[at + 1] << 8)) : unsigned((tiff[at] << 8) | tiff[at + 1]);
     };
     auto u32 = [&](std::size_t at) -> std::size_t {
-        return little ? (std::size_t(u16(at + 2)) << 16) | u16(at) : (std::size_t(u16(at)) << 16) | u16(at + 2);
+        return little ? (std::size_t(u16(at + 2)) << 16) | u16(at)
+                      : (std::size_t(u16(at)) << 16) | u16(at + 2);
     };
     const std::size_t ifd = u32(4);
     if (ifd + 2 > n) {
@@ -217,7 +218,8 @@ bool writeJpegStage(JpegCompressHandle* h, const JpegWriteJob* job)
         jpeg_write_icc_profile(&h->cinfo, job->icc, job->iccLength);
     }
     if (job->comment) {
-        jpeg_write_marker(&h->cinfo, JPEG_COM, reinterpret_cast<const JOCTET*>(job->comment), job->commentLength);
+        jpeg_write_marker(
+            &h->cinfo, JPEG_COM, reinterpret_cast<const JOCTET*>(job->comment), job->commentLength);
     }
     const std::size_t rowBytes = std::size_t(job->width) * 3;
     while (h->cinfo.next_scanline < h->cinfo.image_height) {
@@ -241,12 +243,15 @@ Result<ImageF> readJpeg(const fs::path& path, const ReadOptions& options)
         return fail(ErrorCode::IoError, "cannot open the JPEG file for reading", where);
     }
     if (!readJpegHeaderStage(&h)) {
-        return fail(ErrorCode::CorruptData, std::string("damaged or unsupported JPEG: ") + h.err.message, where);
+        return fail(
+            ErrorCode::CorruptData, std::string("damaged or unsupported JPEG: ") + h.err.message, where);
     }
     // Sizes from the header, checked before jpeg_start_decompress() allocates anything.
     const int width = int(h.cinfo.image_width);
     const int height = int(h.cinfo.image_height);
-    const int components = h.cinfo.out_color_space == JCS_GRAYSCALE ? 1 : h.cinfo.out_color_space == JCS_CMYK ? 4 : 3;
+    const int components = h.cinfo.out_color_space == JCS_GRAYSCALE ? 1
+                           : h.cinfo.out_color_space == JCS_CMYK    ? 4
+                                                                    : 3;
     if (auto ok = checkImageSize(width, height, options.limits, where); !ok) {
         return tl::unexpected(ok.error());
     }
@@ -261,13 +266,15 @@ Result<ImageF> readJpeg(const fs::path& path, const ReadOptions& options)
         if (m->marker == JPEG_APP0 + 1 && orientation == 1) {
             orientation = exifOrientation(m->data, m->data_length);
         } else if (m->marker == JPEG_COM && m->data_length > 0) {
-            attributes["comment"] = latin1ToUtf8(std::string(reinterpret_cast<const char*>(m->data), m->data_length));
+            attributes["comment"] =
+                latin1ToUtf8(std::string(reinterpret_cast<const char*>(m->data), m->data_length));
         }
     }
     const std::size_t rowBytes = std::size_t(width) * std::size_t(components);
     std::vector<std::uint8_t> buffer(rowBytes * std::size_t(height));
     if (!readJpegPixelsStage(&h, buffer.data(), rowBytes)) {
-        return fail(ErrorCode::CorruptData, std::string("damaged or truncated JPEG data: ") + h.err.message, where);
+        return fail(
+            ErrorCode::CorruptData, std::string("damaged or truncated JPEG data: ") + h.err.message, where);
     }
     if (h.err.truncated) {
         return fail(ErrorCode::CorruptData, "the JPEG file is truncated (image data ends early)", where);
@@ -298,7 +305,8 @@ Result<ImageF> readJpeg(const fs::path& path, const ReadOptions& options)
         }
     } else {
         for (int y = 0; y < height; ++y) {
-            expandRowToRgb(buffer.data() + std::size_t(y) * rowBytes, components, components, display.row(y), width);
+            expandRowToRgb(
+                buffer.data() + std::size_t(y) * rowBytes, components, components, display.row(y), width);
         }
         if (h.icc && h.iccLength > 0) {
             display.metadata.iccProfile.assign(h.icc, h.icc + h.iccLength);
@@ -323,10 +331,12 @@ Status writeJpegDisplay(const DisplayImage16& image, const fs::path& path, const
     }
     if (options.jpegQuality < 1 || options.jpegQuality > 100) {
         return fail(ErrorCode::InvalidArgument,
-                    "JPEG quality must be between 1 and 100, not " + std::to_string(options.jpegQuality), where);
+                    "JPEG quality must be between 1 and 100, not " + std::to_string(options.jpegQuality),
+                    where);
     }
-    if (image.width <= 0 || image.height <= 0 || (image.channels != 3 && image.channels != 4)
-        || image.pixels.size() != std::size_t(image.width) * std::size_t(image.height) * std::size_t(image.channels)) {
+    if (image.width <= 0 || image.height <= 0 || (image.channels != 3 && image.channels != 4) ||
+        image.pixels.size() !=
+            std::size_t(image.width) * std::size_t(image.height) * std::size_t(image.channels)) {
         return fail(ErrorCode::InvalidArgument, "nothing to write: the image is empty or malformed", where);
     }
     if (image.width > 65500 || image.height > 65500) {

@@ -41,12 +41,15 @@ struct PngCallbackState {
 {
     auto* state = static_cast<PngCallbackState*>(png_get_error_ptr(png));
     if (state && state->message[0] == 0) {
-        std::snprintf(state->message, sizeof(state->message), "%s", message ? message : "unknown libpng error");
+        std::snprintf(
+            state->message, sizeof(state->message), "%s", message ? message : "unknown libpng error");
     }
     png_longjmp(png, 1);
 }
 
-void onPngWarning(png_structp, png_const_charp) {} // warnings (bad ancillary chunks) are not user-visible
+void onPngWarning(png_structp, png_const_charp)
+{
+} // warnings (bad ancillary chunks) are not user-visible
 
 int onUnknownChunk(png_structp png, png_unknown_chunkp chunk)
 {
@@ -147,7 +150,8 @@ void collectText(png_structp png, png_infop info, std::map<std::string, std::str
         if (!t.key || !t.text) {
             continue;
         }
-        const bool utf8 = t.compression == PNG_ITXT_COMPRESSION_NONE || t.compression == PNG_ITXT_COMPRESSION_zTXt;
+        const bool utf8 =
+            t.compression == PNG_ITXT_COMPRESSION_NONE || t.compression == PNG_ITXT_COMPRESSION_zTXt;
         const std::size_t length = utf8 ? t.itxt_length : t.text_length;
         std::string value(t.text, length);
         attributes[latin1ToUtf8(t.key)] = utf8 ? value : latin1ToUtf8(value);
@@ -202,7 +206,8 @@ PngColorTags colorTagsOf(png_structp png, png_infop info, const PngCallbackState
     int compression = 0;
     png_bytep profile = nullptr;
     png_uint_32 profileLength = 0;
-    if (png_get_iCCP(png, info, &name, &compression, &profile, &profileLength) && profile && profileLength > 0) {
+    if (png_get_iCCP(png, info, &name, &compression, &profile, &profileLength) && profile &&
+        profileLength > 0) {
         tags.icc.assign(profile, profile + profileLength);
         return tags;
     }
@@ -224,8 +229,11 @@ PngColorTags colorTagsOf(png_structp png, png_infop info, const PngCallbackState
 }
 
 template <typename T>
-Result<ImageF> finishPng(const std::vector<png_byte>& buffer, const PngLayout& layout, PngColorTags&& tags,
-                         ImageMetadata&& metadata, const ReadOptions& options)
+Result<ImageF> finishPng(const std::vector<png_byte>& buffer,
+                         const PngLayout& layout,
+                         PngColorTags&& tags,
+                         ImageMetadata&& metadata,
+                         const ReadOptions& options)
 {
     DisplayImage<T> display;
     display.width = int(layout.width);
@@ -235,7 +243,8 @@ Result<ImageF> finishPng(const std::vector<png_byte>& buffer, const PngLayout& l
     display.primaries = tags.primaries;
     display.metadata = std::move(metadata);
     display.metadata.iccProfile = std::move(tags.icc);
-    display.pixels.resize(std::size_t(display.width) * std::size_t(display.height) * std::size_t(display.channels));
+    display.pixels.resize(std::size_t(display.width) * std::size_t(display.height) *
+                          std::size_t(display.channels));
     for (int y = 0; y < display.height; ++y) {
         const T* src = reinterpret_cast<const T*>(buffer.data() + std::size_t(y) * layout.rowBytes);
         expandRowToRgb(src, layout.outChannels, layout.outChannels, display.row(y), display.width);
@@ -283,12 +292,14 @@ Result<ImageF> readPng(const fs::path& path, const ReadOptions& options)
 
     PngLayout layout;
     if (!readPngHeaderStage(handle.png, handle.info, &layout)) {
-        return fail(ErrorCode::CorruptData, "damaged PNG header: " + libpngMessage(state, "unreadable"), where);
+        return fail(
+            ErrorCode::CorruptData, "damaged PNG header: " + libpngMessage(state, "unreadable"), where);
     }
     if (auto ok = checkImageSize(layout.width, layout.height, options.limits, where); !ok) {
         return tl::unexpected(ok.error());
     }
-    if ((layout.outBitDepth != 8 && layout.outBitDepth != 16) || layout.outChannels < 1 || layout.outChannels > 4) {
+    if ((layout.outBitDepth != 8 && layout.outBitDepth != 16) || layout.outChannels < 1 ||
+        layout.outChannels > 4) {
         return fail(ErrorCode::UnsupportedFormat, "unsupported PNG sample layout", where);
     }
     std::vector<png_byte> buffer(layout.rowBytes * layout.height);
@@ -297,7 +308,8 @@ Result<ImageF> readPng(const fs::path& path, const ReadOptions& options)
         rows[y] = buffer.data() + std::size_t(y) * layout.rowBytes;
     }
     if (!readPngPixelsStage(handle.png, handle.info, rows.data())) {
-        return fail(ErrorCode::CorruptData, "damaged or truncated PNG data: " + libpngMessage(state, "unreadable"),
+        return fail(ErrorCode::CorruptData,
+                    "damaged or truncated PNG data: " + libpngMessage(state, "unreadable"),
                     where);
     }
 
@@ -344,8 +356,15 @@ bool writePngStage(png_structp png, png_infop info, const PngWriteJob* job)
     if (setjmp(png_jmpbuf(png))) {
         return false;
     }
-    png_set_IHDR(png, info, job->width, job->height, job->bitDepth, job->colorType, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_IHDR(png,
+                 info,
+                 job->width,
+                 job->height,
+                 job->bitDepth,
+                 job->colorType,
+                 PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
     if (job->icc) {
         png_set_iCCP(png, info, "ICC profile", PNG_COMPRESSION_TYPE_BASE, job->icc, job->iccLength);
     } else if (job->srgbChunk) {
@@ -371,7 +390,8 @@ bool writePngStage(png_structp png, png_infop info, const PngWriteJob* job)
 
 bool validPngKeyword(const std::string& key)
 {
-    if (key.empty() || key.size() > 79 || key.front() == ' ' || key.back() == ' ' || key.find("  ") != key.npos) {
+    if (key.empty() || key.size() > 79 || key.front() == ' ' || key.back() == ' ' ||
+        key.find("  ") != key.npos) {
         return false;
     }
     for (unsigned char c : key) {
@@ -399,10 +419,12 @@ Status writePngDisplay(const DisplayImage16& image, const fs::path& path, const 
     const std::string where = path.string();
     const SampleType sampleType = options.sampleType.value_or(SampleType::U8);
     if (sampleType != SampleType::U8 && sampleType != SampleType::U16) {
-        return fail(ErrorCode::InvalidArgument, "PNG files are 8- or 16-bit; use EXR or TIFF for float", where);
+        return fail(
+            ErrorCode::InvalidArgument, "PNG files are 8- or 16-bit; use EXR or TIFF for float", where);
     }
-    if (image.width <= 0 || image.height <= 0 || (image.channels != 3 && image.channels != 4)
-        || image.pixels.size() != std::size_t(image.width) * std::size_t(image.height) * std::size_t(image.channels)) {
+    if (image.width <= 0 || image.height <= 0 || (image.channels != 3 && image.channels != 4) ||
+        image.pixels.size() !=
+            std::size_t(image.width) * std::size_t(image.height) * std::size_t(image.channels)) {
         return fail(ErrorCode::InvalidArgument, "nothing to write: the image is empty or malformed", where);
     }
     PngWriteJob job;
@@ -411,14 +433,16 @@ Status writePngDisplay(const DisplayImage16& image, const fs::path& path, const 
     job.bitDepth = sampleType == SampleType::U16 ? 16 : 8;
     job.colorType = image.channels == 4 ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB;
 
-    const bool hdrTransfer = image.transfer.kind == TransferKind::PQ || image.transfer.kind == TransferKind::HLG;
+    const bool hdrTransfer =
+        image.transfer.kind == TransferKind::PQ || image.transfer.kind == TransferKind::HLG;
     if (hdrTransfer) {
         const std::optional<int> primariesCode = cicpPrimariesCode(image.primaries);
         if (!primariesCode) {
-            return fail(ErrorCode::InvalidArgument,
-                        "PQ/HLG PNG files can be tagged only with Rec.2020, Rec.709 or Display P3 primaries; got "
-                            + image.primaries.name(),
-                        where);
+            return fail(
+                ErrorCode::InvalidArgument,
+                "PQ/HLG PNG files can be tagged only with Rec.2020, Rec.709 or Display P3 primaries; got " +
+                    image.primaries.name(),
+                where);
         }
         job.writeCicp = true;
         job.cicp[0] = png_byte(*primariesCode);
@@ -431,7 +455,8 @@ Status writePngDisplay(const DisplayImage16& image, const fs::path& path, const 
         job.icc = icc.data();
         job.iccLength = png_uint_32(icc.size());
     } else if (!hdrTransfer) {
-        job.srgbChunk = image.transfer.kind == TransferKind::Srgb && image.primaries.primaries == Primaries::Rec709;
+        job.srgbChunk =
+            image.transfer.kind == TransferKind::Srgb && image.primaries.primaries == Primaries::Rec709;
         if (image.transfer.kind == TransferKind::Gamma) {
             job.gamma = 1.0 / double(image.transfer.gamma);
         } else if (image.transfer.kind == TransferKind::Linear) {
@@ -495,7 +520,8 @@ Status writePngDisplay(const DisplayImage16& image, const fs::path& path, const 
         }
         png_init_io(handle.png, handle.file);
         if (!writePngStage(handle.png, handle.info, &job)) {
-            return fail(ErrorCode::IoError, "writing the PNG failed: " + libpngMessage(state, "libpng error"), where);
+            return fail(
+                ErrorCode::IoError, "writing the PNG failed: " + libpngMessage(state, "libpng error"), where);
         }
         const bool flushed = std::fflush(handle.file) == 0 && !std::ferror(handle.file);
         const int closed = std::fclose(handle.file);

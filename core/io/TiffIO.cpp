@@ -1,14 +1,11 @@
 // TIFF through libtiff: reads 8/16-bit integer (display-referred, linearised via ICC or sRGB),
 // 16/32/64-bit float (scene-linear as stored) and linear DNGs (LinearRaw, as our writer makes),
 // in strips or tiles, contiguous or planar; other layouts (palette, YCbCr, CMYK, bilevel) go
-// through libtiff's RGBA interface. Writes 32-bit float / 16-bit half (scene-linear) and 8/16-bit
-// display-referred files, deflate or LZW compressed.
+// through libtiff's RGBA interface. The writers are in TiffWriter.cpp.
 //
 // Colour tags: PrimaryChromaticities + WhitePoint (TIFF 6.0) carry the primaries of linear data;
 // ICCProfile (34675) the profile of display-referred data.
 
-#include "color/Icc.h"
-#include "common/AtomicFile.h"
 #include "io/DisplayCodec.h"
 #include "io/FormatReaders.h"
 #include "io/TiffSupport.h"
@@ -27,10 +24,11 @@ namespace {
 
 constexpr std::uint16_t kPhotometricLinearRaw = 34892;
 
-[[noreturn]] void tiffFail(ErrorCode code, const std::string& message, const TiffMessages& messages,
-                           const std::string& where)
+[[noreturn]] void
+tiffFail(ErrorCode code, const std::string& message, const TiffMessages& messages, const std::string& where)
 {
-    throwError(code, messages.firstError.empty() ? message : message + " (" + messages.firstError + ")", where);
+    throwError(
+        code, messages.firstError.empty() ? message : message + " (" + messages.firstError + ")", where);
 }
 
 std::string compressionName(std::uint16_t c)
@@ -50,21 +48,11 @@ std::string compressionName(std::uint16_t c)
     }
 }
 
-// ASCII tags that become metadata attributes under these names (and are written back).
-struct TextTag {
-    std::uint32_t tag;
-    const char* name;
-};
-constexpr TextTag kTextTags[] = {
-    {TIFFTAG_IMAGEDESCRIPTION, "ImageDescription"}, {TIFFTAG_SOFTWARE, "Software"}, {TIFFTAG_ARTIST, "Artist"},
-    {TIFFTAG_COPYRIGHT, "Copyright"}, {TIFFTAG_DATETIME, "DateTime"}, {TIFFTAG_MAKE, "Make"},
-    {TIFFTAG_MODEL, "Model"}, {TIFFTAG_DOCUMENTNAME, "DocumentName"}, {TIFFTAG_HOSTCOMPUTER, "HostComputer"},
-};
-
 struct TiffLayout {
     std::uint32_t width = 0, height = 0;
     std::uint16_t samples = 1, bits = 1, format = SAMPLEFORMAT_UINT, photometric = PHOTOMETRIC_MINISBLACK;
-    std::uint16_t planar = PLANARCONFIG_CONTIG, compression = COMPRESSION_NONE, orientation = ORIENTATION_TOPLEFT;
+    std::uint16_t planar = PLANARCONFIG_CONTIG, compression = COMPRESSION_NONE,
+                  orientation = ORIENTATION_TOPLEFT;
     int colorChannels = 3;      // 1 (grey) or 3
     bool alpha = false;         // sample colorChannels is alpha
     bool premultiplied = false; // ExtraSamples says associated alpha
@@ -85,9 +73,9 @@ TiffLayout readLayout(TIFF* tif)
     if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &l.photometric)) {
         l.photometric = l.samples >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
     }
-    l.colorChannels = (l.photometric == PHOTOMETRIC_RGB || (l.photometric == kPhotometricLinearRaw && l.samples >= 3))
-                          ? 3
-                          : 1;
+    l.colorChannels =
+        (l.photometric == PHOTOMETRIC_RGB || (l.photometric == kPhotometricLinearRaw && l.samples >= 3)) ? 3
+                                                                                                         : 1;
     std::uint16_t extraCount = 0;
     std::uint16_t* extra = nullptr;
     if (l.samples > l.colorChannels) {
@@ -102,16 +90,17 @@ TiffLayout readLayout(TIFF* tif)
 
 bool directlyDecodable(const TiffLayout& l)
 {
-    const bool photometricOk = l.photometric == PHOTOMETRIC_RGB || l.photometric == PHOTOMETRIC_MINISBLACK
-                               || l.photometric == PHOTOMETRIC_MINISWHITE || l.photometric == kPhotometricLinearRaw;
+    const bool photometricOk = l.photometric == PHOTOMETRIC_RGB || l.photometric == PHOTOMETRIC_MINISBLACK ||
+                               l.photometric == PHOTOMETRIC_MINISWHITE ||
+                               l.photometric == kPhotometricLinearRaw;
     const bool integer = l.format == SAMPLEFORMAT_UINT && (l.bits == 8 || l.bits == 16);
     const bool real = l.format == SAMPLEFORMAT_IEEEFP && (l.bits == 16 || l.bits == 32 || l.bits == 64);
     return photometricOk && (integer || real) && l.samples >= l.colorChannels && l.samples <= 16;
 }
 
 // Reads every strip or tile into one interleaved buffer of width*height*samples samples.
-std::vector<std::uint8_t> readSamples(TIFF* tif, const TiffLayout& l, const TiffMessages& messages,
-                                      const std::string& where)
+std::vector<std::uint8_t>
+readSamples(TIFF* tif, const TiffLayout& l, const TiffMessages& messages, const std::string& where)
 {
     const std::size_t bps = l.bytesPerSample();
     const std::size_t pixelBytes = bps * l.samples;
@@ -121,17 +110,18 @@ std::vector<std::uint8_t> readSamples(TIFF* tif, const TiffLayout& l, const Tiff
     std::vector<std::uint8_t> full(std::size_t(l.width) * l.height * pixelBytes);
 
     // Copies `cols` pixels of one plane's row into the interleaved buffer.
-    auto place = [&](const std::uint8_t* src, std::uint32_t x, std::uint32_t y, std::uint32_t cols, int plane) {
-        std::uint8_t* dst = full.data() + (std::size_t(y) * l.width + x) * pixelBytes;
-        if (!separate) {
-            std::memcpy(dst, src, std::size_t(cols) * pixelBytes);
-            return;
-        }
-        dst += std::size_t(plane) * bps;
-        for (std::uint32_t c = 0; c < cols; ++c) {
-            std::memcpy(dst + c * pixelBytes, src + c * bps, bps);
-        }
-    };
+    auto place =
+        [&](const std::uint8_t* src, std::uint32_t x, std::uint32_t y, std::uint32_t cols, int plane) {
+            std::uint8_t* dst = full.data() + (std::size_t(y) * l.width + x) * pixelBytes;
+            if (!separate) {
+                std::memcpy(dst, src, std::size_t(cols) * pixelBytes);
+                return;
+            }
+            dst += std::size_t(plane) * bps;
+            for (std::uint32_t c = 0; c < cols; ++c) {
+                std::memcpy(dst + c * pixelBytes, src + c * bps, bps);
+            }
+        };
 
     if (TIFFIsTiled(tif)) {
         std::uint32_t tw = 0, th = 0;
@@ -173,8 +163,8 @@ std::vector<std::uint8_t> readSamples(TIFF* tif, const TiffLayout& l, const Tiff
     for (int p = 0; p < planes; ++p) {
         for (std::uint32_t y = 0; y < l.height; y += rowsPerStrip) {
             const std::uint32_t rows = std::min(rowsPerStrip, l.height - y);
-            const tmsize_t got = TIFFReadEncodedStrip(tif, TIFFComputeStrip(tif, y, std::uint16_t(p)), strip.data(),
-                                                      tmsize_t(rowBytes * rows));
+            const tmsize_t got = TIFFReadEncodedStrip(
+                tif, TIFFComputeStrip(tif, y, std::uint16_t(p)), strip.data(), tmsize_t(rowBytes * rows));
             if (got < tmsize_t(rowBytes * rows)) {
                 tiffFail(ErrorCode::CorruptData, "damaged or truncated TIFF strip", messages, where);
             }
@@ -221,10 +211,14 @@ LinearColorSpace colorSpaceFromTags(TIFF* tif)
     if (primaries.size() != 6 || white.size() != 2 || white[1] <= 0.0) {
         return {};
     }
-    return LinearColorSpace::fromChromaticities(Chromaticities{float(primaries[0]), float(primaries[1]),
-                                                               float(primaries[2]), float(primaries[3]),
-                                                               float(primaries[4]), float(primaries[5]),
-                                                               float(white[0]), float(white[1])});
+    return LinearColorSpace::fromChromaticities(Chromaticities{float(primaries[0]),
+                                                               float(primaries[1]),
+                                                               float(primaries[2]),
+                                                               float(primaries[3]),
+                                                               float(primaries[4]),
+                                                               float(primaries[5]),
+                                                               float(white[0]),
+                                                               float(white[1])});
 }
 
 // How LinearRaw samples map to scene-linear RGB: linear = (v - black) / (white - black)
@@ -308,7 +302,8 @@ ImageF decodeLinear(const std::vector<std::uint8_t>& samples, const TiffLayout& 
                 const int sc = std::min(c, l.colorChannels - 1);
                 double v = sampleValue(src + std::size_t(sc) * bps, l);
                 if (dng) {
-                    v = (v - dng->black[c]) / (dng->white[c] - dng->black[c]) * dng->exposureGain / dng->neutral[c];
+                    v = (v - dng->black[c]) / (dng->white[c] - dng->black[c]) * dng->exposureGain /
+                        dng->neutral[c];
                 }
                 dst[c] = float(v);
             }
@@ -349,7 +344,8 @@ DisplayImage<T> decodeIntegerDisplay(const std::vector<std::uint8_t>& samples, c
         }
         if (l.premultiplied && d.channels == 4 && p[3] > 0) {
             for (int c = 0; c < 3; ++c) {
-                p[c] = T(std::min<std::uint32_t>(maxValue, (std::uint32_t(p[c]) * maxValue + p[3] / 2) / p[3]));
+                p[c] =
+                    T(std::min<std::uint32_t>(maxValue, (std::uint32_t(p[c]) * maxValue + p[3] / 2) / p[3]));
             }
         }
     }
@@ -357,7 +353,8 @@ DisplayImage<T> decodeIntegerDisplay(const std::vector<std::uint8_t>& samples, c
 }
 
 // Layouts we do not decode ourselves: libtiff converts them to 8-bit RGBA (display-referred).
-DisplayImage8 decodeViaRgba(TIFF* tif, const TiffLayout& l, const TiffMessages& messages, const std::string& where)
+DisplayImage8
+decodeViaRgba(TIFF* tif, const TiffLayout& l, const TiffMessages& messages, const std::string& where)
 {
     char reason[1024] = {};
     if (!TIFFRGBAImageOK(tif, reason)) {
@@ -396,16 +393,17 @@ bool selectLinearRawSubIfd(TIFF* tif)
     for (toff_t offset : subIfds) {
         std::uint16_t photometric = 0;
         std::uint32_t subfileType = 0;
-        if (TIFFSetSubDirectory(tif, offset) && TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photometric)
-            && photometric == kPhotometricLinearRaw
-            && (!TIFFGetField(tif, TIFFTAG_SUBFILETYPE, &subfileType) || subfileType == 0)) {
+        if (TIFFSetSubDirectory(tif, offset) && TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photometric) &&
+            photometric == kPhotometricLinearRaw &&
+            (!TIFFGetField(tif, TIFFTAG_SUBFILETYPE, &subfileType) || subfileType == 0)) {
             return true;
         }
     }
     return false;
 }
 
-ImageF decodeTiff(TIFF* tif, const ReadOptions& options, const TiffMessages& messages, const std::string& where)
+ImageF
+decodeTiff(TIFF* tif, const ReadOptions& options, const TiffMessages& messages, const std::string& where)
 {
     ImageMetadata metadata;
     for (const TextTag& t : kTextTags) {
@@ -429,7 +427,8 @@ ImageF decodeTiff(TIFF* tif, const ReadOptions& options, const TiffMessages& mes
         TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photometric);
         if (photometric != kPhotometricLinearRaw && !selectLinearRawSubIfd(tif)) {
             throwError(ErrorCode::UnsupportedFormat,
-                       "this DNG holds mosaiced camera raw data; open it with the RAW importer", where);
+                       "this DNG holds mosaiced camera raw data; open it with the RAW importer",
+                       where);
         }
     }
     const TiffLayout l = readLayout(tif);
@@ -451,7 +450,8 @@ ImageF decodeTiff(TIFF* tif, const ReadOptions& options, const TiffMessages& mes
     if (!directlyDecodable(l)) {
         if (linearRaw) {
             throwError(ErrorCode::UnsupportedFormat,
-                       "unsupported linear DNG sample layout (" + std::to_string(l.bits) + "-bit)", where);
+                       "unsupported linear DNG sample layout (" + std::to_string(l.bits) + "-bit)",
+                       where);
         }
         metadata.sourcePixelType = "uint" + std::to_string(l.bits);
         DisplayImage8 display = decodeViaRgba(tif, l, messages, where);
@@ -463,7 +463,9 @@ ImageF decodeTiff(TIFF* tif, const ReadOptions& options, const TiffMessages& mes
         return std::move(*linear);
     }
     const bool real = l.format == SAMPLEFORMAT_IEEEFP;
-    metadata.sourcePixelType = real ? (l.bits == 16 ? "half" : l.bits == 32 ? "float" : "double")
+    metadata.sourcePixelType = real ? (l.bits == 16   ? "half"
+                                       : l.bits == 32 ? "float"
+                                                      : "double")
                                     : (l.bits == 8 ? "uint8" : "uint16");
     const std::vector<std::uint8_t> samples = readSamples(tif, l, messages, where);
 
@@ -514,190 +516,12 @@ Result<ImageF> readTiff(const fs::path& path, const ReadOptions& options)
             return fail(ErrorCode::IoError, "cannot open the TIFF file", where);
         }
         return fail(ErrorCode::CorruptData,
-                    "not a readable TIFF file" + (messages.firstError.empty() ? "" : ": " + messages.firstError),
+                    "not a readable TIFF file" +
+                        (messages.firstError.empty() ? "" : ": " + messages.firstError),
                     where);
     }
-    return guarded(ErrorCode::CorruptData, where, [&] { return decodeTiff(tif.get(), options, messages, where); });
-}
-
-namespace {
-
-struct TiffWriteSpec {
-    int width = 0, height = 0, channels = 3;
-    int bits = 8;
-    bool real = false;
-    LinearColorSpace primaries;
-    std::vector<std::uint8_t> icc;
-    std::map<std::string, std::string> attributes;
-    ExrCompression compression = ExrCompression::Zip;
-};
-
-// The EXR-style compression option mapped onto TIFF codecs: none stays uncompressed, "rle" picks
-// LZW (for readers without deflate), anything else deflate. Predictors make both far better.
-std::uint16_t tiffCompressionFor(ExrCompression c)
-{
-    switch (c) {
-    case ExrCompression::None: return COMPRESSION_NONE;
-    case ExrCompression::Rle: return COMPRESSION_LZW;
-    default: return COMPRESSION_ADOBE_DEFLATE;
-    }
-}
-
-// Writes rows produced by rowBytesAt(y) into a new TIFF at `out`'s temp path.
-template <typename RowFn>
-Status writeTiffFile(const TiffWriteSpec& spec, const AtomicOutputFile& out, const std::string& where, RowFn&& rowAt)
-{
-    const std::size_t rowBytes = std::size_t(spec.width) * std::size_t(spec.channels) * std::size_t(spec.bits / 8);
-    const bool big = rowBytes * std::size_t(spec.height) > (std::size_t(3) << 30);
-    TiffMessages messages;
-    TiffPtr tif = openTiff(out.tempPath(), big ? "w8" : "w", messages);
-    if (!tif) {
-        return fail(ErrorCode::IoError, "cannot create the output file: " + messages.firstError, where);
-    }
-    TIFF* t = tif.get();
-    const std::uint16_t compression = tiffCompressionFor(spec.compression);
-    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, std::uint32_t(spec.width));
-    TIFFSetField(t, TIFFTAG_IMAGELENGTH, std::uint32_t(spec.height));
-    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, std::uint16_t(spec.channels));
-    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, std::uint16_t(spec.bits));
-    TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, spec.real ? SAMPLEFORMAT_IEEEFP : SAMPLEFORMAT_UINT);
-    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB);
-    TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-    TIFFSetField(t, TIFFTAG_ORIENTATION, ORIENTATION_TOPLEFT);
-    TIFFSetField(t, TIFFTAG_COMPRESSION, compression);
-    if (compression != COMPRESSION_NONE) {
-        TIFFSetField(t, TIFFTAG_PREDICTOR, spec.real ? PREDICTOR_FLOATINGPOINT : PREDICTOR_HORIZONTAL);
-    }
-    if (spec.channels == 4) {
-        const std::uint16_t extra[1] = {EXTRASAMPLE_UNASSALPHA};
-        TIFFSetField(t, TIFFTAG_EXTRASAMPLES, std::uint16_t(1), extra);
-    }
-    const std::uint32_t rowsPerStrip = std::uint32_t(std::max<std::size_t>(1, (256u << 10) / rowBytes));
-    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, rowsPerStrip);
-    const Chromaticities c = spec.primaries.chromaticities();
-    setTagValues(t, TIFFTAG_PRIMARYCHROMATICITIES, {c.redX, c.redY, c.greenX, c.greenY, c.blueX, c.blueY});
-    setTagValues(t, TIFFTAG_WHITEPOINT, {c.whiteX, c.whiteY});
-    if (!spec.icc.empty()) {
-        TIFFSetField(t, TIFFTAG_ICCPROFILE, std::uint32_t(spec.icc.size()), spec.icc.data());
-    }
-    std::map<std::string, std::string> attributes = spec.attributes;
-    attributes.try_emplace("Software", "HDR Studio");
-    for (const TextTag& tag : kTextTags) {
-        if (auto it = attributes.find(tag.name); it != attributes.end() && !it->second.empty()) {
-            TIFFSetField(t, tag.tag, it->second.c_str());
-        }
-    }
-    std::vector<std::uint8_t> strip;
-    for (int y = 0; y < spec.height; y += int(rowsPerStrip)) {
-        const int rows = std::min(int(rowsPerStrip), spec.height - y);
-        strip.resize(rowBytes * std::size_t(rows));
-        for (int r = 0; r < rows; ++r) {
-            rowAt(y + r, strip.data() + std::size_t(r) * rowBytes);
-        }
-        if (TIFFWriteEncodedStrip(t, TIFFComputeStrip(t, std::uint32_t(y), 0), strip.data(), tmsize_t(strip.size()))
-            < 0) {
-            return fail(ErrorCode::IoError, "writing the TIFF failed: " + messages.firstError, where);
-        }
-    }
-    return finishTiffWrite(std::move(tif), messages, where);
-}
-
-} // namespace
-
-Status writeTiffFloat(const ImageF& image, const fs::path& path, const WriteOptions& options)
-{
-    const std::string where = path.string();
-    const SampleType sampleType = options.sampleType.value_or(SampleType::Float);
-    if (sampleType != SampleType::Float && sampleType != SampleType::Half) {
-        return fail(ErrorCode::InvalidArgument, "float TIFF files hold half or float samples", where);
-    }
-    if (image.empty()) {
-        return fail(ErrorCode::InvalidArgument, "nothing to write: the image is empty", where);
-    }
-    return guarded(ErrorCode::Internal, where, [&]() -> Status {
-        TiffWriteSpec spec;
-        spec.width = image.width();
-        spec.height = image.height();
-        spec.channels = image.channels();
-        spec.real = true;
-        spec.bits = sampleType == SampleType::Half ? 16 : 32;
-        spec.primaries = options.primaries.value_or(image.colorSpace);
-        spec.compression = options.compression;
-        spec.attributes = mergedAttributes(image.metadata, options);
-        if (options.embedIcc) {
-            spec.icc = makeIccProfile(spec.primaries, Transfer::linear(), "HDR Studio " + spec.primaries.name());
-        }
-        const ImageF* source = &image;
-        ImageF converted;
-        if (!(spec.primaries == image.colorSpace)) {
-            converted = convertPrimaries(image, spec.primaries);
-            source = &converted;
-        }
-        auto out = AtomicOutputFile::create(path, options.overwrite);
-        if (!out) {
-            return tl::unexpected(out.error());
-        }
-        const std::size_t n = std::size_t(spec.width) * std::size_t(spec.channels);
-        auto status = writeTiffFile(spec, *out, where, [&](int y, std::uint8_t* dst) {
-            const float* src = source->row(y);
-            if (spec.bits == 32) {
-                std::memcpy(dst, src, n * sizeof(float));
-                return;
-            }
-            for (std::size_t i = 0; i < n; ++i) {
-                const std::uint16_t bits = Imath::half(src[i]).bits();
-                std::memcpy(dst + i * 2, &bits, 2);
-            }
-        });
-        if (!status) {
-            return status;
-        }
-        return out->commit();
-    }).and_then([](Status s) { return s; });
-}
-
-Status writeTiffDisplay(const DisplayImage16& image, const fs::path& path, const WriteOptions& options)
-{
-    const std::string where = path.string();
-    const SampleType sampleType = options.sampleType.value_or(SampleType::U16);
-    if (sampleType != SampleType::U8 && sampleType != SampleType::U16) {
-        return fail(ErrorCode::InvalidArgument, "display-referred TIFF files are 8- or 16-bit", where);
-    }
-    if (image.width <= 0 || image.height <= 0 || (image.channels != 3 && image.channels != 4)
-        || image.pixels.size() != std::size_t(image.width) * std::size_t(image.height) * std::size_t(image.channels)) {
-        return fail(ErrorCode::InvalidArgument, "nothing to write: the image is empty or malformed", where);
-    }
-    return guarded(ErrorCode::Internal, where, [&]() -> Status {
-        TiffWriteSpec spec;
-        spec.width = image.width;
-        spec.height = image.height;
-        spec.channels = image.channels;
-        spec.bits = sampleType == SampleType::U8 ? 8 : 16;
-        spec.primaries = image.primaries;
-        spec.compression = options.compression;
-        spec.attributes = mergedAttributes(image.metadata, options);
-        spec.icc = iccProfileFor(image, options);
-        std::vector<std::uint8_t> bytes8;
-        if (spec.bits == 8) {
-            bytes8 = quantizeTo8(image.pixels);
-        }
-        auto out = AtomicOutputFile::create(path, options.overwrite);
-        if (!out) {
-            return tl::unexpected(out.error());
-        }
-        const std::size_t n = std::size_t(spec.width) * std::size_t(spec.channels);
-        auto status = writeTiffFile(spec, *out, where, [&](int y, std::uint8_t* dst) {
-            if (spec.bits == 8) {
-                std::memcpy(dst, bytes8.data() + std::size_t(y) * n, n);
-            } else {
-                std::memcpy(dst, image.row(y), n * 2);
-            }
-        });
-        if (!status) {
-            return status;
-        }
-        return out->commit();
-    }).and_then([](Status s) { return s; });
+    return guarded(
+        ErrorCode::CorruptData, where, [&] { return decodeTiff(tif.get(), options, messages, where); });
 }
 
 } // namespace hdr::core

@@ -52,10 +52,18 @@ double valueAt(const void* data, std::size_t i, int size, TIFFDataType type)
     }
     const bool sign = isSignedType(type);
     switch (size) {
-    case 1: return sign ? double(static_cast<const std::int8_t*>(data)[i]) : double(static_cast<const std::uint8_t*>(data)[i]);
-    case 2: return sign ? double(static_cast<const std::int16_t*>(data)[i]) : double(static_cast<const std::uint16_t*>(data)[i]);
-    case 4: return sign ? double(static_cast<const std::int32_t*>(data)[i]) : double(static_cast<const std::uint32_t*>(data)[i]);
-    case 8: return sign ? double(static_cast<const std::int64_t*>(data)[i]) : double(static_cast<const std::uint64_t*>(data)[i]);
+    case 1:
+        return sign ? double(static_cast<const std::int8_t*>(data)[i])
+                    : double(static_cast<const std::uint8_t*>(data)[i]);
+    case 2:
+        return sign ? double(static_cast<const std::int16_t*>(data)[i])
+                    : double(static_cast<const std::uint16_t*>(data)[i]);
+    case 4:
+        return sign ? double(static_cast<const std::int32_t*>(data)[i])
+                    : double(static_cast<const std::uint32_t*>(data)[i]);
+    case 8:
+        return sign ? double(static_cast<const std::int64_t*>(data)[i])
+                    : double(static_cast<const std::uint64_t*>(data)[i]);
     default: return 0.0;
     }
 }
@@ -87,7 +95,8 @@ Status finishTiffWrite(TiffPtr tif, TiffMessages& messages, const std::string& w
     tif.reset();
     if (!flushed || !messages.firstError.empty()) {
         return fail(ErrorCode::IoError,
-                    "writing the TIFF failed: " + (messages.firstError.empty() ? "disk full?" : messages.firstError),
+                    "writing the TIFF failed: " +
+                        (messages.firstError.empty() ? "disk full?" : messages.firstError),
                     where);
     }
     return {};

@@ -16,6 +16,23 @@
 
 namespace hdr::core::io_detail {
 
+// ASCII tags that become metadata attributes under these names (and are written back).
+struct TextTag {
+    std::uint32_t tag;
+    const char* name;
+};
+inline constexpr TextTag kTextTags[] = {
+    {TIFFTAG_IMAGEDESCRIPTION, "ImageDescription"},
+    {TIFFTAG_SOFTWARE, "Software"},
+    {TIFFTAG_ARTIST, "Artist"},
+    {TIFFTAG_COPYRIGHT, "Copyright"},
+    {TIFFTAG_DATETIME, "DateTime"},
+    {TIFFTAG_MAKE, "Make"},
+    {TIFFTAG_MODEL, "Model"},
+    {TIFFTAG_DOCUMENTNAME, "DocumentName"},
+    {TIFFTAG_HOSTCOMPUTER, "HostComputer"},
+};
+
 // Collects libtiff's messages for one TIFF handle. Must outlive the handle.
 struct TiffMessages {
     std::string firstError;

@@ -109,7 +109,8 @@ private slots:
         QCOMPARE(read->metadata.sourceFormat, std::string("DNG"));
         QCOMPARE(read->width(), 64);
         QCOMPARE(read->height(), 48);
-        QCOMPARE(QString::fromLatin1(toString(read->colorSpace.primaries)), QString::fromLatin1(toString(cs.primaries)));
+        QCOMPARE(QString::fromLatin1(toString(read->colorSpace.primaries)),
+                 QString::fromLatin1(toString(cs.primaries)));
         // 16-bit: one code of the 4.0 peak; float: rounding only.
         const float tolerance = real ? 1e-5f : 4.0f / 65535.0f;
         for (int y = 0; y < 48; ++y) {
@@ -130,11 +131,13 @@ private slots:
         const fs::path path = file("identify.dng");
         HDR_VERIFY_OK(writeImage(testImage(96, 64), path, {}));
         int exitCode = 0;
-        const QString out = runTool(tool, {QStringLiteral("-v"), QString::fromStdString(path.string())}, &exitCode);
+        const QString out =
+            runTool(tool, {QStringLiteral("-v"), QString::fromStdString(path.string())}, &exitCode);
         QVERIFY2(exitCode == 0, qPrintable(out));
-        QVERIFY2(out.contains(QStringLiteral("DNG Version")) || out.contains(QStringLiteral("DNG")), qPrintable(out));
-        QVERIFY2(out.contains(QStringLiteral("Image size:  96 x 64"))
-                     || out.contains(QRegularExpression(QStringLiteral("Image size:\\s+96 x 64"))),
+        QVERIFY2(out.contains(QStringLiteral("DNG Version")) || out.contains(QStringLiteral("DNG")),
+                 qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("Image size:  96 x 64")) ||
+                     out.contains(QRegularExpression(QStringLiteral("Image size:\\s+96 x 64"))),
                  qPrintable(out));
     }
 
@@ -155,8 +158,11 @@ private slots:
         int exitCode = 0;
         // Linear 16-bit TIFF in the raw ("camera" = our primaries) colour space, no brightening.
         const QString out = runTool(tool,
-                                    {QStringLiteral("-T"), QStringLiteral("-4"), QStringLiteral("-o"),
-                                     QStringLiteral("0"), QString::fromStdString(path.string())},
+                                    {QStringLiteral("-T"),
+                                     QStringLiteral("-4"),
+                                     QStringLiteral("-o"),
+                                     QStringLiteral("0"),
+                                     QString::fromStdString(path.string())},
                                     &exitCode);
         QVERIFY2(exitCode == 0, qPrintable(out));
         const fs::path decodedPath = path.string() + ".tiff";
@@ -200,13 +206,15 @@ private slots:
         const auto size = fs::file_size(path);
         const auto again = writeImage(testImage(16, 16), path, {});
         QVERIFY(!again);
-        QCOMPARE(QString::fromLatin1(toString(again.error().code)), QString::fromLatin1(toString(ErrorCode::AlreadyExists)));
+        QCOMPARE(QString::fromLatin1(toString(again.error().code)),
+                 QString::fromLatin1(toString(ErrorCode::AlreadyExists)));
         QCOMPARE(fs::file_size(path), size);
         WriteOptions eightBit;
         eightBit.sampleType = SampleType::U8;
         const auto bad = writeImage(testImage(8, 8), file("bad.dng"), eightBit);
         QVERIFY(!bad);
-        QCOMPARE(QString::fromLatin1(toString(bad.error().code)), QString::fromLatin1(toString(ErrorCode::InvalidArgument)));
+        QCOMPARE(QString::fromLatin1(toString(bad.error().code)),
+                 QString::fromLatin1(toString(ErrorCode::InvalidArgument)));
     }
 };
 

@@ -49,8 +49,12 @@ void writeAll(const fs::path& p, const std::vector<char>& bytes)
 
 // Writes a small JPEG with libjpeg: `components` 1 (grey), 3 (RGB) or 4 (CMYK), optional EXIF
 // orientation and ICC profile. Uses libjpeg's default error handler: inputs here are well formed.
-void writeTestJpeg(const fs::path& path, int w, int h, int components,
-                   const std::function<void(int, int, std::uint8_t*)>& pixel, int orientation = 0,
+void writeTestJpeg(const fs::path& path,
+                   int w,
+                   int h,
+                   int components,
+                   const std::function<void(int, int, std::uint8_t*)>& pixel,
+                   int orientation = 0,
                    const std::vector<std::uint8_t>& icc = {})
 {
     jpeg_compress_struct cinfo{};
@@ -68,8 +72,13 @@ void writeTestJpeg(const fs::path& path, int w, int h, int components,
     jpeg_start_compress(&cinfo, TRUE);
     if (orientation > 0) {
         // "Exif\0\0" + little-endian TIFF header + IFD0 with one Orientation entry.
-        const unsigned char exif[] = {'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0,
-                                      1, 0, 0, 0, std::uint8_t(orientation), 0, 0, 0, 0, 0, 0, 0};
+        const unsigned char exif[] = {'E', 'x',  'i',  'f', 0,
+                                      0,   'I',  'I',  42,  0,
+                                      8,   0,    0,    0,   1,
+                                      0,   0x12, 0x01, 3,   0,
+                                      1,   0,    0,    0,   std::uint8_t(orientation),
+                                      0,   0,    0,    0,   0,
+                                      0,   0};
         jpeg_write_marker(&cinfo, JPEG_APP0 + 1, exif, sizeof(exif));
     }
     if (!icc.empty()) {
@@ -120,7 +129,8 @@ private slots:
         for (int y = 0; y < 48; ++y) {
             for (int x = 0; x < 64; ++x) {
                 for (int c = 0; c < 3; ++c) {
-                    const int d = std::abs(int(code8(read->pixel(x, y)[c])) - int(code8(source.pixel(x, y)[c])));
+                    const int d =
+                        std::abs(int(code8(read->pixel(x, y)[c])) - int(code8(source.pixel(x, y)[c])));
                     worst = std::max(worst, d);
                     sum += d;
                 }
@@ -142,15 +152,19 @@ private slots:
         sixteen.sampleType = SampleType::U16;
         const auto refused = writeImage(gradient(4, 4), file("sixteen.jpg"), sixteen);
         QVERIFY(!refused);
-        QCOMPARE(QString::fromLatin1(toString(refused.error().code)), QString::fromLatin1(toString(ErrorCode::InvalidArgument)));
+        QCOMPARE(QString::fromLatin1(toString(refused.error().code)),
+                 QString::fromLatin1(toString(ErrorCode::InvalidArgument)));
         WriteOptions badQuality;
         badQuality.jpegQuality = 0;
-        QCOMPARE(QString::fromLatin1(toString(writeImage(gradient(4, 4), file("q0.jpg"), badQuality).error().code)), QString::fromLatin1(toString(ErrorCode::InvalidArgument)));
+        QCOMPARE(QString::fromLatin1(
+                     toString(writeImage(gradient(4, 4), file("q0.jpg"), badQuality).error().code)),
+                 QString::fromLatin1(toString(ErrorCode::InvalidArgument)));
     }
 
     void greyAndCmyk()
     {
-        writeTestJpeg(file("grey.jpg"), 16, 8, 1, [](int x, int, std::uint8_t* p) { p[0] = std::uint8_t(x * 16); });
+        writeTestJpeg(
+            file("grey.jpg"), 16, 8, 1, [](int x, int, std::uint8_t* p) { p[0] = std::uint8_t(x * 16); });
         auto r = readJpeg(file("grey.jpg"), {});
         HDR_VERIFY_OK(r);
         QCOMPARE(r->channels(), 3);
@@ -171,9 +185,13 @@ private slots:
     void exifOrientationIsApplied()
     {
         // 32 x 16, left half red, right half blue; orientation 6 = rotate 90 degrees clockwise.
-        writeTestJpeg(file("rot.jpg"), 32, 16, 3, [](int x, int, std::uint8_t* p) {
-            p[0] = x < 16 ? 255 : 0, p[1] = 0, p[2] = x < 16 ? 0 : 255;
-        }, 6);
+        writeTestJpeg(
+            file("rot.jpg"),
+            32,
+            16,
+            3,
+            [](int x, int, std::uint8_t* p) { p[0] = x < 16 ? 255 : 0, p[1] = 0, p[2] = x < 16 ? 0 : 255; },
+            6);
         const auto r = readJpeg(file("rot.jpg"), {});
         HDR_VERIFY_OK(r);
         QCOMPARE(r->width(), 16);
@@ -195,7 +213,14 @@ private slots:
         for (int i = 0; i < 4; ++i) {
             profile[std::size_t(i)] = std::uint8_t((150000u >> (24 - 8 * i)) & 0xFF);
         }
-        writeTestJpeg(file("icc.jpg"), 8, 8, 3, [](int, int, std::uint8_t* p) { p[0] = p[1] = p[2] = 128; }, 0, profile);
+        writeTestJpeg(
+            file("icc.jpg"),
+            8,
+            8,
+            3,
+            [](int, int, std::uint8_t* p) { p[0] = p[1] = p[2] = 128; },
+            0,
+            profile);
         const auto r = readJpeg(file("icc.jpg"), {});
         HDR_VERIFY_OK(r);
         QCOMPARE(r->metadata.iccProfile, profile);
@@ -209,7 +234,8 @@ private slots:
         ImageF image = gradient(8, 8);
         image.metadata.attributes["comment"] = "made by tst_jpeg";
         HDR_VERIFY_OK(writeImage(image, file("comment.jpg"), {}));
-        QCOMPARE(readImage(file("comment.jpg"))->metadata.attributes.at("comment"), std::string("made by tst_jpeg"));
+        QCOMPARE(readImage(file("comment.jpg"))->metadata.attributes.at("comment"),
+                 std::string("made by tst_jpeg"));
     }
 
     void refusesToOverwrite()
@@ -219,7 +245,8 @@ private slots:
         const std::vector<char> before = readAll(path);
         const auto again = writeImage(gradient(9, 9), path, {});
         QVERIFY(!again);
-        QCOMPARE(QString::fromLatin1(toString(again.error().code)), QString::fromLatin1(toString(ErrorCode::AlreadyExists)));
+        QCOMPARE(QString::fromLatin1(toString(again.error().code)),
+                 QString::fromLatin1(toString(ErrorCode::AlreadyExists)));
         QCOMPARE(readAll(path), before);
     }
 
@@ -227,18 +254,24 @@ private slots:
     {
         HDR_VERIFY_OK(writeImage(gradient(64, 48), file("good.jpg"), {}));
         const std::vector<char> bytes = readAll(file("good.jpg"));
-        for (std::size_t cut : {std::size_t(2), std::size_t(3), std::size_t(100), std::size_t(700), bytes.size() / 2,
+        for (std::size_t cut : {std::size_t(2),
+                                std::size_t(3),
+                                std::size_t(100),
+                                std::size_t(700),
+                                bytes.size() / 2,
                                 bytes.size() - 10}) {
             const fs::path p = file("cut" + std::to_string(cut) + ".jpg");
             writeAll(p, std::vector<char>(bytes.begin(), bytes.begin() + std::ptrdiff_t(cut)));
             const auto r = readJpeg(p, {});
             QVERIFY2(!r, qPrintable(QStringLiteral("cut at %1 was accepted").arg(cut)));
-            QCOMPARE(QString::fromLatin1(toString(r.error().code)), QString::fromLatin1(toString(ErrorCode::CorruptData)));
+            QCOMPARE(QString::fromLatin1(toString(r.error().code)),
+                     QString::fromLatin1(toString(ErrorCode::CorruptData)));
         }
         // A frame header claiming 65535 x 65535 pixels is refused before decoding.
         std::vector<char> huge = bytes;
         for (std::size_t i = 0; i + 9 < huge.size(); ++i) {
-            if (std::uint8_t(huge[i]) == 0xFF && (std::uint8_t(huge[i + 1]) == 0xC0 || std::uint8_t(huge[i + 1]) == 0xC2)) {
+            if (std::uint8_t(huge[i]) == 0xFF &&
+                (std::uint8_t(huge[i + 1]) == 0xC0 || std::uint8_t(huge[i + 1]) == 0xC2)) {
                 huge[i + 5] = huge[i + 7] = char(0xEA); // 60000 x 60000 (libjpeg itself stops at 65500)
                 huge[i + 6] = huge[i + 8] = char(0x60);
                 break;
@@ -247,7 +280,8 @@ private slots:
         writeAll(file("huge.jpg"), huge);
         const auto h = readImage(file("huge.jpg"));
         QVERIFY(!h);
-        QCOMPARE(QString::fromLatin1(toString(h.error().code)), QString::fromLatin1(toString(ErrorCode::LimitExceeded)));
+        QCOMPARE(QString::fromLatin1(toString(h.error().code)),
+                 QString::fromLatin1(toString(ErrorCode::LimitExceeded)));
         std::mt19937 rng(3);
         std::vector<char> garbage(4096);
         for (char& c : garbage) {

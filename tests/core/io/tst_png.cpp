@@ -86,7 +86,9 @@ struct PngBuilder {
     {
         uLongf size = compressBound(uLong(raw.size()));
         std::string out(size, '\0');
-        compress(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(raw.data()),
+        compress(reinterpret_cast<Bytef*>(out.data()),
+                 &size,
+                 reinterpret_cast<const Bytef*>(raw.data()),
                  uLong(raw.size()));
         out.resize(size);
         chunk("IDAT", out);
@@ -133,7 +135,8 @@ private slots:
         options.embedIcc = icc;
         const fs::path path = file("rt" + std::string(QTest::currentDataTag()) + ".png");
         HDR_VERIFY_OK(writePngDisplay(encoded, path, options));
-        QCOMPARE(QString::fromLatin1(toString(sniffFormat(path))), QString::fromLatin1(toString(FileFormat::Png)));
+        QCOMPARE(QString::fromLatin1(toString(sniffFormat(path))),
+                 QString::fromLatin1(toString(FileFormat::Png)));
         const auto read = readImage(path);
         HDR_VERIFY_OK(read);
         QCOMPARE(read->width(), 67);
@@ -257,7 +260,8 @@ private slots:
         QVERIFY2(!contains(bytes, "iCCP"), "a PQ/HLG PNG must not carry a misleading ICC profile");
         const auto read = readImage(path);
         HDR_VERIFY_OK(read);
-        QCOMPARE(QString::fromLatin1(toString(read->colorSpace.primaries)), QString::fromLatin1(toString(Primaries::Rec2020)));
+        QCOMPARE(QString::fromLatin1(toString(read->colorSpace.primaries)),
+                 QString::fromLatin1(toString(Primaries::Rec2020)));
         const ImageF back = convertPrimaries(*read, LinearColorSpace{});
         for (int y = 0; y < source.height(); y += 3) {
             for (int x = 0; x < source.width(); x += 3) {
@@ -266,8 +270,10 @@ private slots:
                 for (int c = 0; c < 3; ++c) {
                     const float want = s[c];
                     const float got = back.pixel(x, y)[c];
-                    QVERIFY2(std::abs(got - want) <= 0.002f * scale + 2e-4f,
-                             qPrintable(QStringLiteral("(%1,%2) c%3: %4 vs %5").arg(x).arg(y).arg(c).arg(got).arg(want)));
+                    QVERIFY2(
+                        std::abs(got - want) <= 0.002f * scale + 2e-4f,
+                        qPrintable(
+                            QStringLiteral("(%1,%2) c%3: %4 vs %5").arg(x).arg(y).arg(c).arg(got).arg(want)));
                 }
             }
         }
@@ -285,7 +291,10 @@ private slots:
         b.ihdr(1, 1, 8, 2);
         uLongf size = compressBound(uLong(icc.size()));
         std::string z(size, '\0');
-        compress(reinterpret_cast<Bytef*>(z.data()), &size, reinterpret_cast<const Bytef*>(icc.data()), uLong(icc.size()));
+        compress(reinterpret_cast<Bytef*>(z.data()),
+                 &size,
+                 reinterpret_cast<const Bytef*>(icc.data()),
+                 uLong(icc.size()));
         z.resize(size);
         b.chunk("iCCP", std::string("test\0\0", 6) + z);
         b.idat(std::string("\0\x10\x20\x30", 4));
@@ -343,7 +352,8 @@ private slots:
         const std::vector<char> before = readAll(path);
         const auto again = writeImage(gradient(9, 9, 3), path, {});
         QVERIFY(!again);
-        QCOMPARE(QString::fromLatin1(toString(again.error().code)), QString::fromLatin1(toString(ErrorCode::AlreadyExists)));
+        QCOMPARE(QString::fromLatin1(toString(again.error().code)),
+                 QString::fromLatin1(toString(ErrorCode::AlreadyExists)));
         QCOMPARE(readAll(path), before);
         WriteOptions overwrite;
         overwrite.overwrite = true;
@@ -362,8 +372,14 @@ private slots:
         const fs::path good = file("good.png");
         HDR_VERIFY_OK(writeImage(gradient(40, 30, 4), good, {}));
         const std::vector<char> bytes = readAll(good);
-        for (std::size_t cut : {std::size_t(0), std::size_t(5), std::size_t(8), std::size_t(20), std::size_t(33),
-                                bytes.size() / 2, bytes.size() - 13, bytes.size() - 1}) {
+        for (std::size_t cut : {std::size_t(0),
+                                std::size_t(5),
+                                std::size_t(8),
+                                std::size_t(20),
+                                std::size_t(33),
+                                bytes.size() / 2,
+                                bytes.size() - 13,
+                                bytes.size() - 1}) {
             const fs::path p = file("cut" + std::to_string(cut) + ".png");
             writeAll(p, std::vector<char>(bytes.begin(), bytes.begin() + std::ptrdiff_t(cut)));
             const auto r = readPng(p, {});
@@ -376,7 +392,8 @@ private slots:
         huge.save(file("huge.png"));
         const auto r = readImage(file("huge.png"));
         QVERIFY(!r);
-        QCOMPARE(QString::fromLatin1(toString(r.error().code)), QString::fromLatin1(toString(ErrorCode::LimitExceeded)));
+        QCOMPARE(QString::fromLatin1(toString(r.error().code)),
+                 QString::fromLatin1(toString(ErrorCode::LimitExceeded)));
         // Garbage after a valid signature, and pure garbage.
         std::mt19937 rng(7);
         std::vector<char> garbage(4096);
@@ -389,7 +406,8 @@ private slots:
         writeAll(file("garbage.png"), garbage);
         const auto g = readImage(file("garbage.png"));
         QVERIFY(!g);
-        QCOMPARE(QString::fromLatin1(toString(g.error().code)), QString::fromLatin1(toString(ErrorCode::CorruptData)));
+        QCOMPARE(QString::fromLatin1(toString(g.error().code)),
+                 QString::fromLatin1(toString(ErrorCode::CorruptData)));
         // Flipped bytes inside the compressed data.
         std::vector<char> flipped = bytes;
         for (std::size_t i = 60; i < flipped.size() - 20; i += 97) {
@@ -401,10 +419,12 @@ private slots:
 
     void rejectsBadOptions()
     {
-        DisplayImage16 image = encodeDisplay16(gradient(4, 4, 3), Transfer::pq(), LinearColorSpace{Primaries::AcesAP1, {}});
+        DisplayImage16 image =
+            encodeDisplay16(gradient(4, 4, 3), Transfer::pq(), LinearColorSpace{Primaries::AcesAP1, {}});
         const auto r = writePngDisplay(image, file("aces-pq.png"), {});
         QVERIFY(!r);
-        QCOMPARE(QString::fromLatin1(toString(r.error().code)), QString::fromLatin1(toString(ErrorCode::InvalidArgument)));
+        QCOMPARE(QString::fromLatin1(toString(r.error().code)),
+                 QString::fromLatin1(toString(ErrorCode::InvalidArgument)));
         QVERIFY(!fs::exists(file("aces-pq.png")));
     }
 };

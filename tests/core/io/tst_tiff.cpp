@@ -61,8 +61,7 @@ struct TiffSpec {
     std::vector<std::uint8_t> icc;
 };
 
-template <typename Fn>
-void writeTestTiff(const fs::path& path, const TiffSpec& s, Fn value)
+template <typename Fn> void writeTestTiff(const fs::path& path, const TiffSpec& s, Fn value)
 {
     TIFF* tif = TIFFOpen(path.c_str(), "w");
     QVERIFY(tif);
@@ -120,7 +119,8 @@ void writeTestTiff(const fs::path& path, const TiffSpec& s, Fn value)
                     for (int y = ty; y < std::min(ty + s.tile, s.height); ++y) {
                         for (int x = tx; x < std::min(tx + s.tile, s.width); ++x) {
                             for (int c = 0; c < perPixel; ++c) {
-                                const std::size_t i = (std::size_t(y - ty) * s.tile + (x - tx)) * perPixel + c;
+                                const std::size_t i =
+                                    (std::size_t(y - ty) * s.tile + (x - tx)) * perPixel + c;
                                 put(&buf[i * bytes], value(x, y, separate ? p : c));
                             }
                         }
@@ -179,10 +179,12 @@ private slots:
         const auto read = readImage(path);
         HDR_VERIFY_OK(read);
         QCOMPARE(read->metadata.sourcePixelType, std::string("float"));
-        QCOMPARE(QString::fromLatin1(toString(read->colorSpace.primaries)), QString::fromLatin1(toString(Primaries::Rec2020)));
+        QCOMPARE(QString::fromLatin1(toString(read->colorSpace.primaries)),
+                 QString::fromLatin1(toString(Primaries::Rec2020)));
         QCOMPARE(read->channels(), channels);
-        QVERIFY(std::memcmp(read->data(), source.data(), sizeof(float) * std::size_t(source.pixelCount()) * channels)
-                == 0);
+        QVERIFY(std::memcmp(read->data(),
+                            source.data(),
+                            sizeof(float) * std::size_t(source.pixelCount()) * channels) == 0);
     }
 
     void halfRoundTrip()
@@ -226,7 +228,8 @@ private slots:
             const double scale = bits == 8 ? 255.0 / 65535.0 : 1.0;
             const long want = std::lround(encoded.pixels[i] * scale);
             const long got = std::lround(again.pixels[i] * scale);
-            QVERIFY2(std::abs(want - got) <= 1, qPrintable(QStringLiteral("sample %1: %2 vs %3").arg(i).arg(got).arg(want)));
+            QVERIFY2(std::abs(want - got) <= 1,
+                     qPrintable(QStringLiteral("sample %1: %2 vs %3").arg(i).arg(got).arg(want)));
         }
     }
 
@@ -239,12 +242,15 @@ private slots:
         }
         TiffSpec spec;
         spec.icc = profile;
-        writeTestTiff(file("icc.tif"), spec, [](int x, int y, int c) { return double((x * 20 + y * 5 + c * 60) % 256); });
+        writeTestTiff(file("icc.tif"), spec, [](int x, int y, int c) {
+            return double((x * 20 + y * 5 + c * 60) % 256);
+        });
         const auto read = readTiff(file("icc.tif"), {});
         HDR_VERIFY_OK(read);
         QCOMPARE(read->metadata.iccProfile, profile);
         // Our writer embeds one too when asked.
-        const DisplayImage16 encoded = encodeDisplay16(hdrGradient(8, 8, 3), Transfer::srgb(), LinearColorSpace{});
+        const DisplayImage16 encoded =
+            encodeDisplay16(hdrGradient(8, 8, 3), Transfer::srgb(), LinearColorSpace{});
         HDR_VERIFY_OK(writeTiffDisplay(encoded, file("icc-ours.tif"), {}));
         QVERIFY(!readTiff(file("icc-ours.tif"), {})->metadata.iccProfile.empty());
     }
@@ -257,13 +263,20 @@ private slots:
         QTest::addColumn<int>("photometric");
         QTest::addColumn<int>("planar");
         QTest::addColumn<int>("tile");
-        QTest::newRow("8-bit RGB tiled") << 3 << 8 << SAMPLEFORMAT_UINT << PHOTOMETRIC_RGB << PLANARCONFIG_CONTIG << 16;
-        QTest::newRow("16-bit RGB planar") << 3 << 16 << SAMPLEFORMAT_UINT << PHOTOMETRIC_RGB << PLANARCONFIG_SEPARATE << 0;
-        QTest::newRow("16-bit RGBA planar tiled") << 4 << 16 << SAMPLEFORMAT_UINT << PHOTOMETRIC_RGB << PLANARCONFIG_SEPARATE << 16;
-        QTest::newRow("8-bit grey") << 1 << 8 << SAMPLEFORMAT_UINT << PHOTOMETRIC_MINISBLACK << PLANARCONFIG_CONTIG << 0;
-        QTest::newRow("16-bit grey+alpha") << 2 << 16 << SAMPLEFORMAT_UINT << PHOTOMETRIC_MINISBLACK << PLANARCONFIG_CONTIG << 0;
-        QTest::newRow("float RGB tiled planar") << 3 << 32 << SAMPLEFORMAT_IEEEFP << PHOTOMETRIC_RGB << PLANARCONFIG_SEPARATE << 16;
-        QTest::newRow("half grey") << 1 << 16 << SAMPLEFORMAT_IEEEFP << PHOTOMETRIC_MINISBLACK << PLANARCONFIG_CONTIG << 0;
+        QTest::newRow("8-bit RGB tiled")
+            << 3 << 8 << SAMPLEFORMAT_UINT << PHOTOMETRIC_RGB << PLANARCONFIG_CONTIG << 16;
+        QTest::newRow("16-bit RGB planar")
+            << 3 << 16 << SAMPLEFORMAT_UINT << PHOTOMETRIC_RGB << PLANARCONFIG_SEPARATE << 0;
+        QTest::newRow("16-bit RGBA planar tiled")
+            << 4 << 16 << SAMPLEFORMAT_UINT << PHOTOMETRIC_RGB << PLANARCONFIG_SEPARATE << 16;
+        QTest::newRow("8-bit grey") << 1 << 8 << SAMPLEFORMAT_UINT << PHOTOMETRIC_MINISBLACK
+                                    << PLANARCONFIG_CONTIG << 0;
+        QTest::newRow("16-bit grey+alpha")
+            << 2 << 16 << SAMPLEFORMAT_UINT << PHOTOMETRIC_MINISBLACK << PLANARCONFIG_CONTIG << 0;
+        QTest::newRow("float RGB tiled planar")
+            << 3 << 32 << SAMPLEFORMAT_IEEEFP << PHOTOMETRIC_RGB << PLANARCONFIG_SEPARATE << 16;
+        QTest::newRow("half grey") << 1 << 16 << SAMPLEFORMAT_IEEEFP << PHOTOMETRIC_MINISBLACK
+                                   << PLANARCONFIG_CONTIG << 0;
     }
     void readsLayoutsBuiltWithLibtiff()
     {
@@ -301,13 +314,19 @@ private slots:
             for (int x = 0; x < 37; ++x) {
                 for (int c = 0; c < 3; ++c) {
                     const double v = value(x, y, colour == 1 ? 0 : c);
-                    const double want = real ? double(float(Imath::half(float(v)))) : double(srgbDecode(float(v / maxValue)));
+                    const double want =
+                        real ? double(float(Imath::half(float(v)))) : double(srgbDecode(float(v / maxValue)));
                     const double tol = real ? (bits == 16 ? 0.0 : 1e-6) : 1e-4;
                     if (real && bits == 32) {
                         QCOMPARE(read->pixel(x, y)[c], float(v));
                     } else {
                         QVERIFY2(std::abs(read->pixel(x, y)[c] - want) <= tol,
-                                 qPrintable(QStringLiteral("(%1,%2,%3) %4 vs %5").arg(x).arg(y).arg(c).arg(read->pixel(x, y)[c]).arg(want)));
+                                 qPrintable(QStringLiteral("(%1,%2,%3) %4 vs %5")
+                                                .arg(x)
+                                                .arg(y)
+                                                .arg(c)
+                                                .arg(read->pixel(x, y)[c])
+                                                .arg(want)));
                     }
                 }
                 if (alpha) {
@@ -358,7 +377,8 @@ private slots:
         HDR_VERIFY_OK(writeImage(image, file("text.tif"), {}));
         const auto read = readImage(file("text.tif"));
         HDR_VERIFY_OK(read);
-        QCOMPARE(read->metadata.attributes.at("ImageDescription"), image.metadata.attributes["ImageDescription"]);
+        QCOMPARE(read->metadata.attributes.at("ImageDescription"),
+                 image.metadata.attributes["ImageDescription"]);
         QCOMPARE(read->metadata.attributes.at("Artist"), std::string("HDR Studio tests"));
         QCOMPARE(read->metadata.attributes.at("Software"), std::string("HDR Studio"));
     }
@@ -370,7 +390,8 @@ private slots:
         const std::vector<char> before = readAll(path);
         const auto again = writeImage(hdrGradient(9, 9, 3), path, {});
         QVERIFY(!again);
-        QCOMPARE(QString::fromLatin1(toString(again.error().code)), QString::fromLatin1(toString(ErrorCode::AlreadyExists)));
+        QCOMPARE(QString::fromLatin1(toString(again.error().code)),
+                 QString::fromLatin1(toString(ErrorCode::AlreadyExists)));
         QCOMPARE(readAll(path), before);
     }
 
@@ -380,7 +401,11 @@ private slots:
         options.compression = ExrCompression::None;
         HDR_VERIFY_OK(writeImage(hdrGradient(60, 40, 3), file("good.tif"), options));
         const std::vector<char> bytes = readAll(file("good.tif"));
-        for (std::size_t cut : {std::size_t(0), std::size_t(4), std::size_t(9), std::size_t(100), bytes.size() / 2,
+        for (std::size_t cut : {std::size_t(0),
+                                std::size_t(4),
+                                std::size_t(9),
+                                std::size_t(100),
+                                bytes.size() / 2,
                                 bytes.size() * 3 / 4}) {
             // (Cuts in the trailing tag data are not listed: libtiff drops a damaged optional tag
             // and the pixels, which come first in our files, still decode completely.)
@@ -390,10 +415,23 @@ private slots:
         }
         // Classic little-endian TIFF whose IFD claims 100000 x 100000 RGB pixels.
         std::vector<char> huge = {'I', 'I', 42, 0, 8, 0, 0, 0};
-        auto u16 = [&](unsigned v) { huge.push_back(char(v & 0xFF)); huge.push_back(char(v >> 8)); };
-        auto u32 = [&](std::uint32_t v) { u16(v & 0xFFFF); u16(v >> 16); };
-        const std::pair<unsigned, std::uint32_t> entries[] = {
-            {256, 100000}, {257, 100000}, {258, 8}, {259, 1}, {262, 2}, {273, 200}, {277, 1}, {278, 100000}, {279, 1000}};
+        auto u16 = [&](unsigned v) {
+            huge.push_back(char(v & 0xFF));
+            huge.push_back(char(v >> 8));
+        };
+        auto u32 = [&](std::uint32_t v) {
+            u16(v & 0xFFFF);
+            u16(v >> 16);
+        };
+        const std::pair<unsigned, std::uint32_t> entries[] = {{256, 100000},
+                                                              {257, 100000},
+                                                              {258, 8},
+                                                              {259, 1},
+                                                              {262, 2},
+                                                              {273, 200},
+                                                              {277, 1},
+                                                              {278, 100000},
+                                                              {279, 1000}};
         u16(9);
         for (auto [tag, value] : entries) {
             u16(tag);
@@ -406,7 +444,8 @@ private slots:
         writeAll(file("huge.tif"), huge);
         const auto h = readImage(file("huge.tif"));
         QVERIFY(!h);
-        QCOMPARE(QString::fromLatin1(toString(h.error().code)), QString::fromLatin1(toString(ErrorCode::LimitExceeded)));
+        QCOMPARE(QString::fromLatin1(toString(h.error().code)),
+                 QString::fromLatin1(toString(ErrorCode::LimitExceeded)));
         // Random garbage behind a TIFF signature.
         std::mt19937 rng(11);
         std::vector<char> garbage(8192);
