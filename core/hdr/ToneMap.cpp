@@ -56,22 +56,37 @@ float agxContrast(float x)
            - 0.00232f;
 }
 
+// The fitted polynomial peaks slightly before x = 1 and then dips; holding its peak keeps the
+// curve monotonic (brighter input never displays darker).
+float agxCurve(float x)
+{
+    static const float peakX = [] {
+        float best = 0.0f, bestY = -1.0f;
+        for (int i = 0; i <= 4096; ++i) {
+            const float t = float(i) / 4096.0f;
+            if (agxContrast(t) > bestY) {
+                bestY = agxContrast(t);
+                best = t;
+            }
+        }
+        return best;
+    }();
+    return agxContrast(std::min(x, peakX));
+}
+
 void agx(float& r, float& g, float& b)
 {
-    // row-major application of the (column-major published) inset matrix
-    float v[3] = {kAgxInset[0] * r + kAgxInset[3] * g + kAgxInset[6] * b,
-                  kAgxInset[1] * r + kAgxInset[4] * g + kAgxInset[7] * b,
-                  kAgxInset[2] * r + kAgxInset[5] * g + kAgxInset[8] * b};
+    // kAgxInset is row-major; each row sums to 1, so neutral greys stay neutral.
+    float v[3] = {kAgxInset[0] * r + kAgxInset[1] * g + kAgxInset[2] * b,
+                  kAgxInset[3] * r + kAgxInset[4] * g + kAgxInset[5] * b,
+                  kAgxInset[6] * r + kAgxInset[7] * g + kAgxInset[8] * b};
     for (float& c : v) {
         const float ev = std::clamp(std::log2(std::max(c, 1e-10f)), kAgxMinEv, kAgxMaxEv);
-        c = agxContrast((ev - kAgxMinEv) / (kAgxMaxEv - kAgxMinEv));
+        c = agxCurve((ev - kAgxMinEv) / (kAgxMaxEv - kAgxMinEv));
     }
     // Outset = inverse of the inset (computed once).
-    static const auto outset = [] {
-        Mat3 m{kAgxInset[0], kAgxInset[3], kAgxInset[6], kAgxInset[1], kAgxInset[4],
-               kAgxInset[7], kAgxInset[2], kAgxInset[5], kAgxInset[8]};
-        return inverse(m);
-    }();
+    static const Mat3 outset = inverse(Mat3{kAgxInset[0], kAgxInset[1], kAgxInset[2], kAgxInset[3], kAgxInset[4],
+                                            kAgxInset[5], kAgxInset[6], kAgxInset[7], kAgxInset[8]});
     const Vec3 o = apply(outset, {v[0], v[1], v[2]});
     // The sigmoid output is display-encoded (~gamma 2.2); return display-linear.
     r = std::pow(std::clamp(o.r, 0.0f, 1.0f), 2.2f);
@@ -183,7 +198,8 @@ Status ToneMapParams::validate() const
 
 void toneMapPixel(const ToneMapParams& p, float& r, float& g, float& b)
 {
-    auto sanitize = [](float v) { return std::isnan(v) ? 0.0f : std::min(std::max(v, 0.0f), 1e30f); };
+    // Every operator saturates long before 1e8; capping there keeps x² finite in the rational fits.
+    auto sanitize = [](float v) { return std::isnan(v) ? 0.0f : std::min(std::max(v, 0.0f), 1e8f); };
     r = sanitize(r);
     g = sanitize(g);
     b = sanitize(b);

@@ -32,7 +32,8 @@ struct ImageMetadata {
 // Scene-linear floating-point RGB or RGBA image, interleaved, rows top to bottom.
 // Values are linear light in `colorSpace` primaries, relative units (1.0 = reference white);
 // they may exceed 1 (HDR), and may be negative (out of gamut) or non-finite if a file says so.
-// Alpha, when present, is straight (not premultiplied) coverage in [0, 1].
+// Alpha, when present, is coverage in [0, 1]; colour is kept as the file stores it (OpenEXR:
+// premultiplied by alpha; PNG/TIFF/JPEG: straight), so lossless round trips stay bit-exact.
 class ImageF {
 public:
     ImageF() = default;

@@ -8,8 +8,8 @@
 #include <QMutex>
 #include <QObject>
 #include <QString>
+#include <QPromise>
 #include <QThreadPool>
-#include <QtConcurrent/QtConcurrent>
 
 #include <atomic>
 #include <functional>
@@ -159,8 +159,18 @@ QFuture<Result<T>> JobManager::submit(const QString& title, JobResource resource
         }
         return result;
     };
-    QFuture<Result<T>> future =
-        QtConcurrent::task(std::move(task)).onThreadPool(pool(resource)).withPriority(nextPriority()).spawn();
+    // A plain QPromise + QThreadPool::start rather than QtConcurrent: QFuture::waitForFinished()
+    // steals a queued QtConcurrent runnable and runs it on the waiting thread, which would let
+    // two device jobs run at once (caught by tst_jobmanager).
+    auto promise = std::make_shared<QPromise<Result<T>>>();
+    QFuture<Result<T>> future = promise->future();
+    promise->start();
+    pool(resource).start(
+        [promise, task = std::move(task)]() mutable {
+            promise->addResult(task());
+            promise->finish();
+        },
+        nextPriority());
     return future;
 }
 

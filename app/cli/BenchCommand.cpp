@@ -1,0 +1,248 @@
+#include "app/cli/CliCommon.h"
+#include "color/Ocio.h"
+#include "common/Parallel.h"
+#include "display/DisplayTransform.h"
+#include "display/ViewportRenderer.h"
+#include "image/DemoScene.h"
+#include "io/ImageIO.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace hdr::cli {
+namespace fs = std::filesystem;
+namespace {
+
+const CommandSpec kSpec{
+    "bench",
+    "io|viewer [options]",
+    "Benchmarks, with the peers measured in the same run (ratios > 1 mean HDR Studio is faster).",
+    "io:     EXR read and write (half, ZIP) against OpenImageIO (library via python3-openimageio, and the\n"
+    "        oiiotool process) and Radiance RGBE read against OpenCV imread, on the shared data files.\n"
+    "viewer: frame time of the viewer's CPU display path for an exposure change on a 4K image\n"
+    "        (fit-to-window 1920x1080, 1:1 1920x1080, and a full 3840x2160 viewport).",
+    {{"data", "DIR", "shared data folder (default: ../shared/data next to the source tree)"},
+     {"repeat", "N", "runs per measurement; the best is reported (default 5)"},
+     {"file", "PATH", "viewer: use this image instead of the 4K demo scene"},
+     {"json", "", "print JSON"}},
+    1,
+    1};
+
+double secondsOf(const std::function<void()>& fn)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double bestOf(int repeat, const std::function<void()>& fn)
+{
+    double best = 1e30;
+    for (int i = 0; i < repeat; ++i) {
+        best = std::min(best, secondsOf(fn));
+    }
+    return best;
+}
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+std::vector<std::string> filesIn(const fs::path& dir, const std::vector<std::string>& names)
+{
+    std::vector<std::string> out;
+    for (const auto& n : names) {
+        if (fs::exists(dir / n)) {
+            out.push_back((dir / n).string());
+        }
+    }
+    return out;
+}
+
+int benchIo(const Args& args, int repeat)
+{
+    const fs::path data = args.value("data").value_or(HDR_SHARED_DIR "/data");
+    const auto exrFiles = filesIn(data / "exr", {"comp_none.exr", "comp_zip.exr", "comp_piz.exr", "comp_dwaa_v2.exr",
+                                                 "GoldenGate.exr", "Adjuster.exr"});
+    const auto rgbeFiles = filesIn(data / "rgbe", {"mpi_atrium_3.hdr", "radiance_flower.hdr", "radiance_test.hdr"});
+    if (exrFiles.empty() && rgbeFiles.empty()) {
+        return reportError({core::ErrorCode::IoError, "no benchmark files found; pass --data DIR", data.string()});
+    }
+    // Peers, same files, same repeat count, same thread count.
+    std::string cmd = "/usr/bin/python3 " HDR_SOURCE_DIR "/tests/bench/peer_io.py --repeat " + std::to_string(repeat) +
+                      " --threads " + std::to_string(core::workerThreadCount()) + " --exr";
+    for (const auto& f : exrFiles) {
+        cmd += " '" + f + "'";
+    }
+    cmd += " --rgbe";
+    for (const auto& f : rgbeFiles) {
+        cmd += " '" + f + "'";
+    }
+    nlohmann::json peers = nlohmann::json::object();
+    if (FILE* pipe = ::popen(cmd.c_str(), "r")) {
+        std::string text;
+        char buf[4096];
+        while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) {
+            text.append(buf, n);
+        }
+        ::pclose(pipe);
+        peers = nlohmann::json::parse(text, nullptr, false);
+    }
+    if (peers.is_discarded() || !peers.is_object()) {
+        std::fprintf(stderr, "hdrstudio-cli: peer script failed; reporting our figures only\n");
+        peers = nlohmann::json::object();
+    }
+    auto peer = [&](const char* key, const std::string& f) -> double {
+        return peers.contains(key) && peers[key].contains(f) ? peers[key][f].get<double>() : 0.0;
+    };
+
+    const fs::path tmp = fs::temp_directory_path() / ("hdr-bench-" + std::to_string(::getpid()));
+    fs::create_directories(tmp);
+    nlohmann::json report = nlohmann::json::array();
+    std::printf("%-22s %9s %9s %7s | %9s %9s %7s | %12s\n", "file", "read ms", "OIIO ms", "ratio", "write ms",
+                "OIIO ms", "ratio", "oiiotool ms");
+    for (const auto& f : exrFiles) {
+        std::shared_ptr<core::ImageF> image;
+        const double read = bestOf(repeat, [&] {
+            auto r = core::readImage(f);
+            if (r) {
+                image = std::make_shared<core::ImageF>(std::move(*r));
+            }
+        });
+        if (!image) {
+            std::printf("%-22s read failed\n", fs::path(f).filename().c_str());
+            continue;
+        }
+        core::WriteOptions w;
+        w.overwrite = true;
+        w.compression = core::ExrCompression::Zip;
+        w.sampleType = core::SampleType::Half;
+        const double write = bestOf(repeat, [&] { (void)core::writeImage(*image, tmp / "ours.exr", w); });
+        const double pr = peer("oiio_read", f), pw = peer("oiio_write", f), tool = peer("oiiotool_convert", f);
+        std::printf("%-22s %9.1f %9.1f %7.2f | %9.1f %9.1f %7.2f | %12.1f\n", fs::path(f).filename().c_str(),
+                    read * 1e3, pr * 1e3, pr > 0 ? pr / read : 0.0, write * 1e3, pw * 1e3, pw > 0 ? pw / write : 0.0,
+                    tool * 1e3);
+        report.push_back({{"file", f}, {"format", "exr"}, {"read_s", read}, {"write_s", write}, {"oiio_read_s", pr},
+                          {"oiio_write_s", pw}, {"oiiotool_convert_s", tool}});
+    }
+    std::printf("\n%-22s %9s %9s %7s\n", "file", "read ms", "cv2 ms", "ratio");
+    for (const auto& f : rgbeFiles) {
+        bool ok = true;
+        const double read = bestOf(repeat, [&] { ok = ok && bool(core::readImage(f)); });
+        const double pr = peer("cv2_read", f);
+        std::printf("%-22s %9.1f %9.1f %7.2f%s\n", fs::path(f).filename().c_str(), read * 1e3, pr * 1e3,
+                    pr > 0 ? pr / read : 0.0, ok ? "" : "  (read failed)");
+        report.push_back({{"file", f}, {"format", "hdr"}, {"read_s", read}, {"cv2_read_s", pr}});
+    }
+    fs::remove_all(tmp);
+    if (peers.contains("errors")) {
+        for (const auto& e : peers["errors"]) {
+            std::printf("peer error: %s\n", e.get<std::string>().c_str());
+        }
+    }
+    std::printf("\nthreads: %d; best of %d runs; ratio = peer time / our time\n", core::workerThreadCount(), repeat);
+    if (args.flag("json")) {
+        std::printf("%s\n", report.dump(2).c_str());
+    }
+    return kExitOk;
+}
+
+int benchViewer(const Args& args, int repeat)
+{
+    std::shared_ptr<const core::ImageF> image;
+    if (auto f = args.value("file")) {
+        auto r = core::readImage(*f);
+        if (!r) {
+            return reportError(r.error());
+        }
+        image = std::make_shared<const core::ImageF>(std::move(*r));
+    } else {
+        image = std::make_shared<const core::ImageF>(core::renderDemoScene(3840, 2160));
+    }
+    std::shared_ptr<const core::OcioConfig> ocio;
+    if (auto config = core::OcioConfig::loadDefault()) {
+        ocio = *config;
+    }
+    std::unique_ptr<core::MipPyramid> pyramid;
+    const double pyramidSeconds = secondsOf([&] { pyramid = std::make_unique<core::MipPyramid>(image); });
+    std::printf("image %d x %d; zoom levels built in %.1f ms; OCIO config: %s\n", image->width(), image->height(),
+                pyramidSeconds * 1e3, ocio ? ocio->path().c_str() : "none (built-in sRGB)");
+
+    struct Case {
+        const char* name;
+        int w, h;
+        bool fit;
+        core::ToneMapOperator op;
+    };
+    const Case cases[] = {{"fit 1920x1080, clip", 1920, 1080, true, core::ToneMapOperator::Clip},
+                          {"1:1 1920x1080, clip", 1920, 1080, false, core::ToneMapOperator::Clip},
+                          {"1:1 1920x1080, ACES", 1920, 1080, false, core::ToneMapOperator::AcesFitted},
+                          {"1:1 3840x2160, clip", 3840, 2160, false, core::ToneMapOperator::Clip}};
+    nlohmann::json report = nlohmann::json::array();
+    std::vector<std::uint32_t> frame;
+    for (const Case& c : cases) {
+        core::Viewport vp = c.fit ? core::Viewport::fit(c.w, c.h, image->width(), image->height())
+                                  : core::Viewport{c.w, c.h, 1.0, image->width() / 2.0, image->height() / 2.0};
+        frame.assign(std::size_t(c.w) * std::size_t(c.h), 0);
+        std::vector<double> times;
+        // An exposure drag: every frame has a new exposure, so a new transform.
+        for (int i = 0; i < 10 * repeat; ++i) {
+            times.push_back(secondsOf([&] {
+                core::DisplaySettings s;
+                s.exposureEv = -4.0f + 0.1f * float(i % 80);
+                s.toneMap.op = c.op;
+                auto t = core::DisplayTransform::create(s, ocio.get(), image->colorSpace);
+                core::renderViewport(*pyramid, *t, vp, frame.data(), std::size_t(c.w));
+            }));
+        }
+        const double ms = median(times) * 1e3;
+        std::printf("%-24s median %7.2f ms/frame  (%.0f fps)\n", c.name, ms, 1000.0 / ms);
+        report.push_back({{"case", c.name}, {"median_ms", ms}});
+    }
+    std::printf("threads: %d\n", core::workerThreadCount());
+    if (args.flag("json")) {
+        std::printf("%s\n", report.dump(2).c_str());
+    }
+    return kExitOk;
+}
+
+} // namespace
+
+int runBench(const std::vector<std::string>& argv)
+{
+    Args args;
+    if (auto err = Args::parse(kSpec, argv, args)) {
+        return usageError(*err);
+    }
+    if (args.helpRequested()) {
+        std::printf("%s", formatHelp(kSpec).c_str());
+        return kExitOk;
+    }
+    std::string numberError;
+    const int repeat = std::max(1, int(args.number("repeat", numberError).value_or(5)));
+    if (!numberError.empty()) {
+        return usageError(numberError);
+    }
+    const std::string which = args.positional().front();
+    if (which == "io") {
+        return benchIo(args, repeat);
+    }
+    if (which == "viewer") {
+        return benchViewer(args, repeat);
+    }
+    return usageError("unknown benchmark '" + which + "' (io or viewer)");
+}
+
+} // namespace hdr::cli

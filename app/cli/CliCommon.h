@@ -1,0 +1,54 @@
+#pragma once
+
+#include "app/cli/CliArgs.h"
+#include "common/Error.h"
+#include "common/JobContext.h"
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+namespace hdr::cli {
+
+// Exit codes (documented in --help):
+enum ExitCode {
+    kExitOk = 0,
+    kExitFailed = 1,        // the input could not be read / the work failed
+    kExitUsage = 2,         // wrong arguments
+    kExitOutputExists = 3,  // the output exists and --overwrite was not given
+    kExitCancelled = 130,   // interrupted (Ctrl-C)
+};
+
+int exitCodeFor(const core::Error& error);
+// Prints "hdrstudio-cli: <message>" to stderr and returns the exit code for it.
+int reportError(const core::Error& error);
+int usageError(const std::string& message);
+
+// Progress on stderr (a bar when stderr is a terminal, nothing otherwise), cancelled by Ctrl-C.
+class TerminalJobContext final : public core::JobContext {
+public:
+    TerminalJobContext();
+    ~TerminalJobContext() override;
+    bool isCancelled() const override;
+    void setProgress(double fraction, std::string_view stage) override;
+    void finish();
+
+private:
+    bool m_tty = false;
+    std::atomic<int> m_lastPermille{-1};
+};
+
+// Runs a command: returns its exit code. Each command file defines one.
+using CommandFn = int (*)(const std::vector<std::string>& args);
+struct Command {
+    const char* name;
+    const char* summary;
+    CommandFn run;
+};
+
+int runInfo(const std::vector<std::string>& args);
+int runConvert(const std::vector<std::string>& args);
+int runDemo(const std::vector<std::string>& args);
+int runBench(const std::vector<std::string>& args);
+
+} // namespace hdr::cli

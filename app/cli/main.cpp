@@ -1,0 +1,66 @@
+// hdrstudio-cli: every core job for batch work. Parses the subcommand and hands over to the
+// command's own file, which parses its options into a request and calls the core.
+#include "app/cli/CliCommon.h"
+#include "common/Parallel.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr hdr::cli::Command kCommands[] = {
+    {"info", "print size, channels, pixel type, colour space, luminance range and dynamic range", hdr::cli::runInfo},
+    {"convert", "convert between EXR, Radiance HDR, TIFF, PNG, JPEG and DNG (exposure, OCIO view)",
+     hdr::cli::runConvert},
+    {"demo", "write the demo HDR scene (EXR + a tone-mapped PNG preview)", hdr::cli::runDemo},
+    {"bench", "benchmarks: file I/O against oiiotool/OpenCV, viewer frame time", hdr::cli::runBench},
+};
+
+void printHelp()
+{
+    std::printf("HDR Studio command line %s\n\nusage: hdrstudio-cli [--threads N] COMMAND [ARGS]\n\ncommands:\n",
+                HDR_VERSION);
+    for (const auto& c : kCommands) {
+        std::printf("  %-10s %s\n", c.name, c.summary);
+    }
+    std::printf("\n'hdrstudio-cli COMMAND --help' describes a command.\n"
+                "exit codes: 0 ok, 1 failed, 2 wrong arguments, 3 output exists (use --overwrite), "
+                "130 interrupted\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::vector<std::string> args(argv + 1, argv + argc);
+    // Global options before the command.
+    while (!args.empty() && args.front().rfind("--", 0) == 0) {
+        const std::string a = args.front();
+        if (a == "--help") {
+            printHelp();
+            return hdr::cli::kExitOk;
+        }
+        if (a == "--version") {
+            std::printf("hdrstudio-cli %s\n", HDR_VERSION);
+            return hdr::cli::kExitOk;
+        }
+        if (a == "--threads" && args.size() > 1) {
+            hdr::core::setWorkerThreadCount(std::atoi(args[1].c_str()));
+            args.erase(args.begin(), args.begin() + 2);
+            continue;
+        }
+        return hdr::cli::usageError("unknown option " + a + " (see hdrstudio-cli --help)");
+    }
+    if (args.empty()) {
+        printHelp();
+        return hdr::cli::kExitUsage;
+    }
+    for (const auto& c : kCommands) {
+        if (args.front() == c.name) {
+            return c.run(std::vector<std::string>(args.begin() + 1, args.end()));
+        }
+    }
+    return hdr::cli::usageError("unknown command '" + args.front() + "' (see hdrstudio-cli --help)");
+}
