@@ -25,8 +25,8 @@ struct ScanlineDecoder {
 
     [[noreturn]] void corrupt(int scanline, const std::string& what) const
     {
-        throwError(ErrorCode::CorruptData, "Radiance HDR file is damaged: scanline " + std::to_string(scanline) + " "
-                                               + what,
+        throwError(ErrorCode::CorruptData,
+                   "Radiance HDR file is damaged: scanline " + std::to_string(scanline) + " " + what,
                    where);
     }
     [[noreturn]] void truncated(int scanline) const
@@ -50,8 +50,9 @@ struct ScanlineDecoder {
                 if (code > 128) {
                     const int n = int(code - 128);
                     if (n > left) {
-                        corrupt(scanline, "has a run of " + std::to_string(n) + " that overflows the "
-                                              + std::to_string(length) + "-pixel scanline");
+                        corrupt(scanline,
+                                "has a run of " + std::to_string(n) + " that overflows the " +
+                                    std::to_string(length) + "-pixel scanline");
                     }
                     if (pos == end) {
                         truncated(scanline);
@@ -64,8 +65,9 @@ struct ScanlineDecoder {
                         corrupt(scanline, "has a run-length code of 0");
                     }
                     if (n > left) {
-                        corrupt(scanline, "has a literal block of " + std::to_string(n) + " that overflows the "
-                                              + std::to_string(length) + "-pixel scanline");
+                        corrupt(scanline,
+                                "has a literal block of " + std::to_string(n) + " that overflows the " +
+                                    std::to_string(length) + "-pixel scanline");
                     }
                     if (remaining() < std::size_t(n)) {
                         truncated(scanline);
@@ -108,11 +110,13 @@ struct ScanlineDecoder {
                     corrupt(scanline, "starts with a repeat marker but there is no pixel to repeat");
                 }
                 // Shifting a non-zero count by 32 or more always overflows any scanline we accept.
-                const std::uint64_t count = shift < 32 ? std::uint64_t(px[3]) << shift
-                                                       : (px[3] != 0 ? std::numeric_limits<std::uint64_t>::max() : 0);
+                const std::uint64_t count =
+                    shift < 32 ? std::uint64_t(px[3]) << shift
+                               : (px[3] != 0 ? std::numeric_limits<std::uint64_t>::max() : 0);
                 if (count > len - x) {
-                    corrupt(scanline, "has a repeat of " + std::to_string(count) + " pixels that overflows the "
-                                          + std::to_string(length) + "-pixel scanline");
+                    corrupt(scanline,
+                            "has a repeat of " + std::to_string(count) + " pixels that overflows the " +
+                                std::to_string(length) + "-pixel scanline");
                 }
                 const std::size_t n = std::size_t(count);
                 std::memset(r + x, previous[0], n);
@@ -139,8 +143,8 @@ struct ScanlineDecoder {
 
 } // namespace
 
-unsigned decodeScanlines(std::span<const std::uint8_t> data, int count, int length, std::uint8_t* planar,
-                         const std::string& where)
+unsigned decodeScanlines(
+    std::span<const std::uint8_t> data, int count, int length, std::uint8_t* planar, const std::string& where)
 {
     ScanlineDecoder decoder{data.data(), data.data() + data.size(), length, where};
     const bool rleCapable = length >= kMinRleLength && length <= kMaxRleLength;
@@ -152,8 +156,9 @@ unsigned decodeScanlines(std::span<const std::uint8_t> data, int count, int leng
         if (rleCapable && decoder.remaining() >= 4 && p[0] == 2 && p[1] == 2 && (p[2] & 0x80) == 0) {
             const int marked = (int(p[2]) << 8) | int(p[3]);
             if (marked != length) {
-                decoder.corrupt(s, "says it is " + std::to_string(marked) + " pixels wide, but the image is "
-                                       + std::to_string(length) + " pixels wide");
+                decoder.corrupt(s,
+                                "says it is " + std::to_string(marked) + " pixels wide, but the image is " +
+                                    std::to_string(length) + " pixels wide");
             }
             decoder.pos += 4;
             decoder.decodeNewRle(s, line);
@@ -228,7 +233,8 @@ void appendComponent(const std::uint8_t* src, std::size_t n, std::vector<std::ui
         std::size_t runLength = 0;
         while (runStart < n) {
             runLength = 1;
-            while (runStart + runLength < n && runLength < 127 && src[runStart + runLength] == src[runStart]) {
+            while (runStart + runLength < n && runLength < 127 &&
+                   src[runStart + runLength] == src[runStart]) {
                 ++runLength;
             }
             if (runLength >= kMinRun) {

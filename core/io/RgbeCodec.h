@@ -35,7 +35,10 @@ constexpr int kMaxRleLength = 0x7fff;
 // Never reads outside `data` and never writes outside `planar`. Throws HdrError(CorruptData)
 // naming the scanline (counted from 0 in file order) on truncated data, runs that overflow a
 // scanline or a wrong width marker. Returns the ScanlineCoding bits met.
-unsigned decodeScanlines(std::span<const std::uint8_t> data, int count, int length, std::uint8_t* planar,
+unsigned decodeScanlines(std::span<const std::uint8_t> data,
+                         int count,
+                         int length,
+                         std::uint8_t* planar,
                          const std::string& where);
 
 // 2^(e - 136) for e in 1..255, 0 for e == 0 (exact in float: denormals down to 2^-135 included).

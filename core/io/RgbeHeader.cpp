@@ -13,7 +13,10 @@
 namespace hdr::core::rgbe {
 namespace {
 
-bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+bool isSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
 
 std::string_view trim(std::string_view s)
 {
@@ -130,12 +133,18 @@ std::optional<Chromaticities> parsePrimaries(std::string_view value)
     }
     // Photoshop writes "PRIMARIES=0 0 0 0 0 0 0 0": no usable gamut, so it is ignored.
     const double area = (v[2] - v[0]) * (v[5] - v[1]) - (v[4] - v[0]) * (v[3] - v[1]);
-    if (std::fabs(area) < 1e-4 || std::fabs(v[1]) < 1e-6 || std::fabs(v[3]) < 1e-6 || std::fabs(v[5]) < 1e-6
-        || v[7] <= 1e-6) {
+    if (std::fabs(area) < 1e-4 || std::fabs(v[1]) < 1e-6 || std::fabs(v[3]) < 1e-6 ||
+        std::fabs(v[5]) < 1e-6 || v[7] <= 1e-6) {
         return std::nullopt;
     }
-    return Chromaticities{float(v[0]), float(v[1]), float(v[2]), float(v[3]),
-                          float(v[4]), float(v[5]), float(v[6]), float(v[7])};
+    return Chromaticities{float(v[0]),
+                          float(v[1]),
+                          float(v[2]),
+                          float(v[3]),
+                          float(v[4]),
+                          float(v[5]),
+                          float(v[6]),
+                          float(v[7])};
 }
 
 class HeaderParser {
@@ -149,7 +158,8 @@ public:
     Header parse()
     {
         if (m_bytes.size() < 2 || m_bytes[0] != '#' || m_bytes[1] != '?') {
-            throwError(ErrorCode::UnsupportedFormat, "not a Radiance HDR file (it does not start with \"#?\")",
+            throwError(ErrorCode::UnsupportedFormat,
+                       "not a Radiance HDR file (it does not start with \"#?\")",
                        m_where);
         }
         nextLine(); // the magic line, e.g. "#?RADIANCE"
@@ -184,7 +194,8 @@ public:
                     }
                     std::string& slot = m_header.attributes["rgbe." + key];
                     // VIEW options accumulate like command-line options; other variables: last wins.
-                    slot = (key == "view" && !slot.empty()) ? slot + " " + std::string(value) : std::string(value);
+                    slot = (key == "view" && !slot.empty()) ? slot + " " + std::string(value)
+                                                            : std::string(value);
                 }
             } else {
                 std::string& history = m_header.attributes["rgbe.history"];
@@ -195,8 +206,8 @@ public:
         Axis major, minor;
         if (!parseResolution(resolution, major, minor)) {
             throwError(ErrorCode::CorruptData,
-                       "Radiance HDR resolution line \"" + std::string(resolution.substr(0, 60))
-                           + "\" is not valid (expected e.g. \"-Y 512 +X 1024\")",
+                       "Radiance HDR resolution line \"" + std::string(resolution.substr(0, 60)) +
+                           "\" is not valid (expected e.g. \"-Y 512 +X 1024\")",
                        m_where);
         }
         setResolution(major, minor);
@@ -219,13 +230,13 @@ private:
             }
             if (limit == kMaxHeaderBytes) {
                 throwError(ErrorCode::CorruptData,
-                           "Radiance HDR header is longer than " + std::to_string(kMaxHeaderBytes / 1024)
-                               + " KiB; the file is damaged or not an image",
+                           "Radiance HDR header is longer than " + std::to_string(kMaxHeaderBytes / 1024) +
+                               " KiB; the file is damaged or not an image",
                            m_where);
             }
             throwError(ErrorCode::CorruptData,
-                       "Radiance HDR header line " + std::to_string(m_lineNumber + 1) + " is longer than "
-                           + std::to_string(kMaxHeaderLine / 1024) + " KiB",
+                       "Radiance HDR header line " + std::to_string(m_lineNumber + 1) + " is longer than " +
+                           std::to_string(kMaxHeaderLine / 1024) + " KiB",
                        m_where);
         }
         const std::size_t length = std::size_t(static_cast<const std::uint8_t*>(nl) - begin);
@@ -264,8 +275,8 @@ private:
     static bool accumulate(std::string_view value, std::size_t count, double* product)
     {
         const std::vector<double> v = parseNumbers(value, count);
-        if (v.size() != count
-            || !std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x) && x > 0.0; })) {
+        if (v.size() != count ||
+            !std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x) && x > 0.0; })) {
             return false;
         }
         for (std::size_t i = 0; i < count; ++i) {
@@ -282,8 +293,8 @@ private:
             m_header.xyze = true;
         } else {
             throwError(ErrorCode::UnsupportedFormat,
-                       "Radiance pixel format \"" + std::string(value.substr(0, 60))
-                           + "\" is not supported (32-bit_rle_rgbe and 32-bit_rle_xyze are)",
+                       "Radiance pixel format \"" + std::string(value.substr(0, 60)) +
+                           "\" is not supported (32-bit_rle_rgbe and 32-bit_rle_xyze are)",
                        m_where);
         }
     }
@@ -312,9 +323,9 @@ private:
             h.exposure = 1.0;
         }
         if (haveColorCorr) {
-            h.attributes["rgbe.colorcorr"] = formatNumber(h.colorCorrection[0]) + " "
-                                             + formatNumber(h.colorCorrection[1]) + " "
-                                             + formatNumber(h.colorCorrection[2]);
+            h.attributes["rgbe.colorcorr"] = formatNumber(h.colorCorrection[0]) + " " +
+                                             formatNumber(h.colorCorrection[1]) + " " +
+                                             formatNumber(h.colorCorrection[2]);
         }
         if (!std::all_of(h.colorCorrection.begin(), h.colorCorrection.end(), usable)) {
             h.colorCorrection = {1, 1, 1};
@@ -332,7 +343,8 @@ private:
 std::string sanitizeValue(const std::string& value, std::size_t maxLength)
 {
     std::string out = value.substr(0, maxLength);
-    std::replace_if(out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r' || c == '\0'; }, ' ');
+    std::replace_if(
+        out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r' || c == '\0'; }, ' ');
     return out;
 }
 
@@ -340,8 +352,8 @@ std::string sanitizeValue(const std::string& value, std::size_t maxLength)
 // pixels, or replaced by what we write): not copied into a new file.
 bool isEncodingVariable(const std::string& name)
 {
-    return name == "exposure" || name == "colorcorr" || name == "primaries" || name == "format"
-           || name == "software" || name == "gamma" || name == "history" || name == "pixaspect";
+    return name == "exposure" || name == "colorcorr" || name == "primaries" || name == "format" ||
+           name == "software" || name == "gamma" || name == "history" || name == "pixaspect";
 }
 
 } // namespace

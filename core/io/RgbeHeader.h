@@ -31,10 +31,10 @@ constexpr std::size_t kMaxHeaderBytes = 64 * 1024; // header + resolution line
 constexpr std::size_t kMaxHeaderLine = 16 * 1024;  // one header line
 
 struct Header {
-    bool xyze = false;                                // FORMAT=32-bit_rle_xyze
-    double exposure = 1.0;                            // product of every valid EXPOSURE= line
+    bool xyze = false;                              // FORMAT=32-bit_rle_xyze
+    double exposure = 1.0;                          // product of every valid EXPOSURE= line
     std::array<double, 3> colorCorrection{1, 1, 1}; // product of every valid COLORCORR= line
-    std::optional<Chromaticities> primaries;          // a usable PRIMARIES= line (degenerate ones are ignored)
+    std::optional<Chromaticities> primaries;        // a usable PRIMARIES= line (degenerate ones are ignored)
     // "rgbe.<name>" for NAME=value lines (lower-case name, raw text, e.g. rgbe.exposure, rgbe.view),
     // "rgbe.history" for command lines, and key=value pairs found in "# key=value" comments.
     std::map<std::string, std::string> attributes;
@@ -45,7 +45,7 @@ struct Header {
     bool leftFirst = true;        // +X: X increases along its axis
     std::int64_t width = 0;       // image width and height after orientation (range-checked by the caller)
     std::int64_t height = 0;
-    std::size_t dataOffset = 0;   // where the pixel data starts
+    std::size_t dataOffset = 0; // where the pixel data starts
 
     std::int64_t scanlineCount() const { return rowsAreScanlines ? height : width; }
     std::int64_t scanlineLength() const { return rowsAreScanlines ? width : height; }

@@ -77,7 +77,8 @@ void convertToFloat(const std::uint8_t* planar, const rgbe::Header& header, Imag
                 continue;
             }
             for (int x = 0; x < width; ++x, out += 3) {
-                const std::size_t fileX = header.leftFirst ? std::size_t(x) : std::size_t(width) - 1 - std::size_t(x);
+                const std::size_t fileX =
+                    header.leftFirst ? std::size_t(x) : std::size_t(width) - 1 - std::size_t(x);
                 const std::size_t scanline = header.rowsAreScanlines ? fileY : fileX;
                 const std::size_t position = header.rowsAreScanlines ? fileX : fileY;
                 const std::uint8_t* px = planar + scanline * scanlineBytes + position;
@@ -92,7 +93,8 @@ void convertToFloat(const std::uint8_t* planar, const rgbe::Header& header, Imag
 
 ImageF decodeOrThrow(std::span<const std::byte> bytes, const ReadOptions& options, const std::string& name)
 {
-    const std::span<const std::uint8_t> data(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    const std::span<const std::uint8_t> data(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                             bytes.size());
     const rgbe::Header header = rgbe::parseHeader(data, name);
     if (auto ok = checkImageSize(header.width, header.height, options.limits, name); !ok) {
         throw HdrError(ok.error());
@@ -104,8 +106,8 @@ ImageF decodeOrThrow(std::span<const std::byte> bytes, const ReadOptions& option
     const std::span<const std::uint8_t> pixels = data.subspan(header.dataOffset);
     if (pixels.size() / 4 < std::size_t(count)) {
         throwError(ErrorCode::CorruptData,
-                   "Radiance HDR file is cut short: the header announces " + std::to_string(count)
-                       + " scanlines but only " + std::to_string(pixels.size()) + " bytes of pixel data follow",
+                   "Radiance HDR file is cut short: the header announces " + std::to_string(count) +
+                       " scanlines but only " + std::to_string(pixels.size()) + " bytes of pixel data follow",
                    name);
     }
     // Not zero-initialised: the decoder writes every byte or throws.
@@ -122,14 +124,15 @@ ImageF decodeOrThrow(std::span<const std::byte> bytes, const ReadOptions& option
     meta.sourceCompression = (codings & rgbe::CodingNewRle)   ? "rle"
                              : (codings & rgbe::CodingOldRle) ? "old-rle"
                                                               : "flat";
-    meta.sourceChannels = header.xyze ? std::vector<std::string>{"X", "Y", "Z"}
-                                      : std::vector<std::string>{"R", "G", "B"};
+    meta.sourceChannels =
+        header.xyze ? std::vector<std::string>{"X", "Y", "Z"} : std::vector<std::string>{"R", "G", "B"};
     return image;
 }
 
 } // namespace
 
-Result<ImageF> decodeRgbe(std::span<const std::byte> bytes, const ReadOptions& options, const std::string& name)
+Result<ImageF>
+decodeRgbe(std::span<const std::byte> bytes, const ReadOptions& options, const std::string& name)
 {
     return guarded(ErrorCode::CorruptData, name, [&] { return decodeOrThrow(bytes, options, name); });
 }

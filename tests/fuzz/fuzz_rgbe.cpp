@@ -29,8 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     auto again = decodeRgbe(encodeRgbe(*image, image->metadata.attributes), options, "fuzz-reencoded.hdr");
-    if (!again || again->width() != image->width() || again->height() != image->height()
-        || again->colorSpace.primaries != image->colorSpace.primaries) {
+    if (!again || again->width() != image->width() || again->height() != image->height() ||
+        again->colorSpace.primaries != image->colorSpace.primaries) {
         std::abort(); // our writer produced something our reader refuses
     }
     return 0;

@@ -71,12 +71,14 @@ int main(int argc, char** argv)
     ImageF wide = gradient(8, 1);
     wide.colorSpace = LinearColorSpace{Primaries::Rec2020, {}};
     rgbe.emplace_back("primaries.hdr", encodeRgbe(wide, {{"rgbe.view", "-vta -vh 180"}}));
-    rgbe.emplace_back("old-rle.hdr", handMade("#?RADIANCE\nEXPOSURE=0.5\nCOLORCORR=1 1 2\n\n-Y 2 +X 300\n",
-                                              {64, 128, 32, 129, 1, 1, 1, 43, 1, 1, 1, 1, 10, 20, 30, 130,
-                                               1, 1, 1, 255, 1, 1, 1, 0, 200, 100, 50, 128, 1, 1, 1, 43}));
-    rgbe.emplace_back("transposed.hdr", handMade("#?RGBE\nFORMAT=32-bit_rle_rgbe\n\n-X 3 +Y 2\n",
-                                                 {1, 2, 3, 128, 4, 5, 6, 128, 7, 8, 9, 129,
-                                                  10, 11, 12, 128, 13, 14, 15, 130, 16, 17, 18, 128}));
+    rgbe.emplace_back("old-rle.hdr",
+                      handMade("#?RADIANCE\nEXPOSURE=0.5\nCOLORCORR=1 1 2\n\n-Y 2 +X 300\n",
+                               {64, 128, 32, 129, 1, 1, 1, 43, 1,   1,   1,  1,   10, 20, 30, 130,
+                                1,  1,   1,  255, 1, 1, 1, 0,  200, 100, 50, 128, 1,  1,  1,  43}));
+    rgbe.emplace_back("transposed.hdr",
+                      handMade("#?RGBE\nFORMAT=32-bit_rle_rgbe\n\n-X 3 +Y 2\n",
+                               {1,  2,  3,  128, 4,  5,  6,  128, 7,  8,  9,  129,
+                                10, 11, 12, 128, 13, 14, 15, 130, 16, 17, 18, 128}));
     for (const auto& [name, bytes] : rgbe) {
         save(rgbeDir / name, bytes);
         save(imageDir / name, bytes);

@@ -171,7 +171,8 @@ private slots:
     {
         ImageF image = makeTestImage(16, 4, 7);
         image.colorSpace = LinearColorSpace{Primaries::Rec2020, {}};
-        image.metadata.attributes = {{"prompt", "a lighthouse\nat dusk"}, {"seed", "42"}, {"rgbe.view", "-vta"}};
+        image.metadata.attributes = {
+            {"prompt", "a lighthouse\nat dusk"}, {"seed", "42"}, {"rgbe.view", "-vta"}};
         auto decoded = decode(encodeRgbe(image, image.metadata.attributes));
         HDR_VERIFY_OK(decoded);
         QVERIFY((decoded->colorSpace == LinearColorSpace{Primaries::Rec2020, {}}));
@@ -235,8 +236,8 @@ private slots:
             const int i = label.toLatin1() - 'a';
             pixels.insert(pixels.end(), {std::uint8_t(100 + i), 128, std::uint8_t(10 * i + 1), 128});
         }
-        auto image = decode(fileBytes("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n" + resolution.toStdString() + "\n",
-                                      pixels));
+        auto image = decode(
+            fileBytes("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n" + resolution.toStdString() + "\n", pixels));
         HDR_VERIFY_OK(image);
         QCOMPARE(image->width(), 3);
         QCOMPARE(image->height(), 2);
@@ -252,9 +253,9 @@ private slots:
     {
         // Width 300: pixel P, a run of 43, then a second marker adding 1 << 8 = 256 repeats.
         // Second scanline: pixel Q, run of 255, marker with count 0 << 8 (no-op), pixel R, run of 43.
-        const std::vector<std::uint8_t> pixels = {
-            64, 128, 32, 129, 1, 1, 1, 43, 1, 1, 1, 1,                   //
-            10, 20, 30, 130,  1, 1, 1, 255, 1, 1, 1, 0, 200, 100, 50, 128, 1, 1, 1, 43};
+        const std::vector<std::uint8_t> pixels = {64,  128, 32, 129, 1, 1, 1, 43,  1, 1, 1, 1, //
+                                                  10,  20,  30, 130, 1, 1, 1, 255, 1, 1, 1, 0,
+                                                  200, 100, 50, 128, 1, 1, 1, 43};
         auto image = decode(fileBytes("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 2 +X 300\n", pixels));
         HDR_VERIFY_OK(image);
         QCOMPARE(image->metadata.sourceCompression, std::string("old-rle"));
@@ -269,7 +270,8 @@ private slots:
             QCOMPARE(image->pixel(x, 1)[0], 200.0f / 256.0f);
         }
         // A run overflowing the scanline, and a run with nothing to repeat.
-        auto overflow = decode(fileBytes("#?RADIANCE\n\n-Y 1 +X 300\n", {64, 128, 32, 129, 1, 1, 1, 44, 1, 1, 1, 1}));
+        auto overflow =
+            decode(fileBytes("#?RADIANCE\n\n-Y 1 +X 300\n", {64, 128, 32, 129, 1, 1, 1, 44, 1, 1, 1, 1}));
         QVERIFY(!overflow);
         QCOMPARE(overflow.error().code, ErrorCode::CorruptData);
         QVERIFY(overflow.error().message.find("scanline 0") != std::string::npos);
@@ -291,7 +293,8 @@ private slots:
 
     void newStyleRle()
     {
-        // One 16-pixel scanline: R = run of 16 x 200, G = dump of 16 bytes, B = run 8 + dump 8, E = run of 16.
+        // One 16-pixel scanline: R = run of 16 x 200, G = dump of 16 bytes, B = run 8 + dump 8, E = run
+        // of 16.
         std::vector<std::uint8_t> data = {2, 2, 0, 16, 128 + 16, 200, 16};
         for (int i = 0; i < 16; ++i) {
             data.push_back(std::uint8_t(i * 8));
@@ -333,7 +336,8 @@ private slots:
         auto image = decode(fileBytes("#?RADIANCE\n\n-Y 2 +X 16\n", data));
         QVERIFY(!image);
         QCOMPARE(image.error().code, ErrorCode::CorruptData);
-        QVERIFY2(image.error().message.find("scanline 1") != std::string::npos, image.error().message.c_str());
+        QVERIFY2(image.error().message.find("scanline 1") != std::string::npos,
+                 image.error().message.c_str());
         QCOMPARE(image.error().where, std::string("test.hdr"));
     }
 
@@ -343,8 +347,14 @@ private slots:
         const std::vector<std::byte> flat = encodeRgbe(makeTestImage(5, 16, 6), {});
         for (const auto* bytes : {&rle, &flat}) {
             const std::size_t size = bytes->size();
-            for (std::size_t cut : {std::size_t(2), std::size_t(5), std::size_t(30), std::size_t(60), size / 3,
-                                    size / 2, size - 5, size - 1}) {
+            for (std::size_t cut : {std::size_t(2),
+                                    std::size_t(5),
+                                    std::size_t(30),
+                                    std::size_t(60),
+                                    size / 3,
+                                    size / 2,
+                                    size - 5,
+                                    size - 1}) {
                 const std::vector<std::byte> part(bytes->begin(), bytes->begin() + std::ptrdiff_t(cut));
                 auto image = decode(part);
                 QVERIFY2(!image, qPrintable(QStringLiteral("cut at %1 of %2 decoded").arg(cut).arg(size)));
@@ -386,9 +396,10 @@ private slots:
         QCOMPARE(xyz->pixel(0, 0)[1], 0.5f);
         QCOMPARE(xyz->metadata.attributes.at("rgbe.history"), std::string("pfilt -x 2"));
 
-        auto rec2020 = decode(fileBytes("#?RADIANCE\nPRIMARIES= 0.708 0.292 0.170 0.797 0.131 0.046 0.3127 0.3290\n"
-                                        "GAMMA=1\nVIEW= -vta\nVIEW= -vh 180\n-Y 1 +X 1\n",
-                                        pixel)); // also: no empty line before the resolution
+        auto rec2020 =
+            decode(fileBytes("#?RADIANCE\nPRIMARIES= 0.708 0.292 0.170 0.797 0.131 0.046 0.3127 0.3290\n"
+                             "GAMMA=1\nVIEW= -vta\nVIEW= -vh 180\n-Y 1 +X 1\n",
+                             pixel)); // also: no empty line before the resolution
         HDR_VERIFY_OK(rec2020);
         QCOMPARE(rec2020->colorSpace.primaries, Primaries::Rec2020);
         QCOMPARE(rec2020->metadata.attributes.at("rgbe.view"), std::string("-vta -vh 180"));
@@ -403,18 +414,19 @@ private slots:
         QTest::addColumn<QByteArray>("header");
         QTest::addColumn<int>("code");
         const int corrupt = int(ErrorCode::CorruptData);
-        QTest::newRow("no #? magic") << QByteArray("RADIANCE\n\n-Y 1 +X 1\n") << int(ErrorCode::UnsupportedFormat);
+        QTest::newRow("no #? magic") << QByteArray("RADIANCE\n\n-Y 1 +X 1\n")
+                                     << int(ErrorCode::UnsupportedFormat);
         QTest::newRow("no newline") << QByteArray("#?RADIANCE") << corrupt;
         QTest::newRow("header never ends") << QByteArray("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n") << corrupt;
-        QTest::newRow("line too long") << (QByteArray("#?RADIANCE\n# ") + QByteArray(20000, 'x') + "\n\n-Y 1 +X 1\n")
-                                       << corrupt;
+        QTest::newRow("line too long")
+            << (QByteArray("#?RADIANCE\n# ") + QByteArray(20000, 'x') + "\n\n-Y 1 +X 1\n") << corrupt;
         QByteArray manyLines("#?RADIANCE\n");
         for (int i = 0; i < 8000; ++i) {
             manyLines += "# filler\n";
         }
         QTest::newRow("header too long") << manyLines + "\n-Y 1 +X 1\n" << corrupt;
-        QTest::newRow("other pixel format") << QByteArray("#?RADIANCE\nFORMAT=ascii\n\n-Y 1 +X 1\n")
-                                            << int(ErrorCode::UnsupportedFormat);
+        QTest::newRow("other pixel format")
+            << QByteArray("#?RADIANCE\nFORMAT=ascii\n\n-Y 1 +X 1\n") << int(ErrorCode::UnsupportedFormat);
         QTest::newRow("bad resolution") << QByteArray("#?RADIANCE\n\n-Y 1 -Y 1\n") << corrupt;
         QTest::newRow("resolution garbage") << QByteArray("#?RADIANCE\n\nhello\n") << corrupt;
         QTest::newRow("zero size") << QByteArray("#?RADIANCE\n\n-Y 0 +X 5\n") << corrupt;
@@ -503,7 +515,8 @@ private slots:
         HDR_VERIFY_OK(image);
         QCOMPARE(image->metadata.sourceCompression, std::string("flat"));
         // Rows: red, green, blue, mixed (bytes a3 00 00 7a / 00 cc 00 7d / 00 00 80 81 / a0 10 01 84).
-        const float expected[4][3] = {{163.0f / 16384, 0, 0}, {0, 204.0f / 2048, 0}, {0, 0, 1.0f}, {10.0f, 1.0f, 0.0625f}};
+        const float expected[4][3] = {
+            {163.0f / 16384, 0, 0}, {0, 204.0f / 2048, 0}, {0, 0, 1.0f}, {10.0f, 1.0f, 0.0625f}};
         for (int y = 0; y < 4; ++y) {
             for (int x = 0; x < 4; ++x) {
                 for (int c = 0; c < 3; ++c) {
