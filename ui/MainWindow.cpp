@@ -23,6 +23,7 @@
 #include <QMimeData>
 #include <QStatusBar>
 
+#include <algorithm>
 #include <cmath>
 
 namespace hdr::ui {
@@ -64,8 +65,9 @@ MainWindow::MainWindow(core::JobManager* jobs, QWidget* parent)
     connect(m_controls, &DisplayControlsPanel::compareSplitChanged, m_viewer, &ImageViewer::setCompareSplit);
     connect(m_controls, &DisplayControlsPanel::normalizeRequested, this, &MainWindow::autoExposure);
     connect(m_viewer, &ImageViewer::pixelProbed, this, &MainWindow::updateProbe);
-    connect(m_viewer, &ImageViewer::zoomChanged, this,
-            [this](double z) { m_zoomLabel->setText(tr("zoom %1%").arg(z * 100.0, 0, 'f', z < 0.1 ? 1 : 0)); });
+    connect(m_viewer, &ImageViewer::zoomChanged, this, [this](double z) {
+        m_zoomLabel->setText(tr("zoom %1%").arg(z * 100.0, 0, 'f', z < 0.1 ? 1 : 0));
+    });
     connect(m_viewer, &ImageViewer::renderFailed, this, &MainWindow::showError);
     m_viewer->setDisplaySettings(m_controls->settings());
 }
@@ -96,7 +98,9 @@ void MainWindow::createActions()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] { openDialog(false); });
-    file->addAction(tr("Open image &B to compare…"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] { openDialog(true); });
+    file->addAction(tr("Open image &B to compare…"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
+        openDialog(true);
+    });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addAction(tr("&Demo scene"), this, &MainWindow::showDemoScene);
     file->addSeparator();
@@ -108,17 +112,22 @@ void MainWindow::createActions()
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     m_viewMenu->addAction(tr("Zoom to &fit"), QKeySequence(Qt::Key_F), m_viewer, &ImageViewer::zoomToFit);
     m_viewMenu->addAction(tr("&1:1"), QKeySequence(Qt::Key_1), m_viewer, &ImageViewer::zoomOneToOne);
-    m_viewMenu->addAction(tr("Zoom &in"), QKeySequence::ZoomIn, this,
-                          [this] { m_viewer->zoomBy(2.0, m_viewer->rect().center()); });
-    m_viewMenu->addAction(tr("Zoom &out"), QKeySequence::ZoomOut, this,
-                          [this] { m_viewer->zoomBy(0.5, m_viewer->rect().center()); });
+    m_viewMenu->addAction(tr("Zoom &in"), QKeySequence::ZoomIn, this, [this] {
+        m_viewer->zoomBy(2.0, m_viewer->rect().center());
+    });
+    m_viewMenu->addAction(tr("Zoom &out"), QKeySequence::ZoomOut, this, [this] {
+        m_viewer->zoomBy(0.5, m_viewer->rect().center());
+    });
     m_viewMenu->addSeparator();
-    m_viewMenu->addAction(tr("Exposure +½ stop"), QKeySequence(Qt::Key_E), this,
-                          [this] { m_controls->setExposure(m_controls->exposure() + 0.5); });
-    m_viewMenu->addAction(tr("Exposure −½ stop"), QKeySequence(Qt::SHIFT | Qt::Key_E), this,
-                          [this] { m_controls->setExposure(m_controls->exposure() - 0.5); });
+    m_viewMenu->addAction(tr("Exposure +½ stop"), QKeySequence(Qt::Key_E), this, [this] {
+        m_controls->setExposure(m_controls->exposure() + 0.5);
+    });
+    m_viewMenu->addAction(tr("Exposure −½ stop"), QKeySequence(Qt::SHIFT | Qt::Key_E), this, [this] {
+        m_controls->setExposure(m_controls->exposure() - 0.5);
+    });
     m_viewMenu->addAction(tr("&Auto exposure"), QKeySequence(Qt::Key_N), this, &MainWindow::autoExposure);
-    m_viewMenu->addAction(tr("&Reset display"), QKeySequence(Qt::Key_R), m_controls, &DisplayControlsPanel::resetDisplay);
+    m_viewMenu->addAction(
+        tr("&Reset display"), QKeySequence(Qt::Key_R), m_controls, &DisplayControlsPanel::resetDisplay);
     m_viewMenu->addAction(tr("Close compare image"), this, [this] {
         m_viewer->setCompareDocument(nullptr);
         m_controls->setCompareAvailable(false);
@@ -127,11 +136,13 @@ void MainWindow::createActions()
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About HDR Studio"), this, [this] {
-        QMessageBox::about(this, tr("About HDR Studio"),
-                           tr("<b>HDR Studio %1</b><p>High-dynamic-range images: view, convert, and (soon) "
-                              "generate with diffusion models.</p><p>Mouse: wheel zooms around the cursor, drag "
-                              "pans, double-click toggles fit / 1:1; Ctrl+drag moves the A/B split.</p>")
-                               .arg(QStringLiteral(HDR_VERSION)));
+        QMessageBox::about(
+            this,
+            tr("About HDR Studio"),
+            tr("<b>HDR Studio %1</b><p>High-dynamic-range images: view, convert, and (soon) "
+               "generate with diffusion models.</p><p>Mouse: wheel zooms around the cursor, drag "
+               "pans, double-click toggles fit / 1:1; Ctrl+drag moves the A/B split.</p>")
+                .arg(QStringLiteral(HDR_VERSION)));
     });
 }
 
@@ -155,7 +166,9 @@ void MainWindow::rebuildRecentMenu()
 void MainWindow::openDialog(bool asCompare)
 {
     const QString path = QFileDialog::getOpenFileName(
-        this, asCompare ? tr("Open image B") : tr("Open HDR image"), QString(),
+        this,
+        asCompare ? tr("Open image B") : tr("Open HDR image"),
+        QString(),
         tr("Images (*.exr *.hdr *.pic *.tif *.tiff *.dng *.png *.jpg *.jpeg);;All files (*)"));
     if (!path.isEmpty()) {
         openFile(path, asCompare);
@@ -165,13 +178,16 @@ void MainWindow::openDialog(bool asCompare)
 void MainWindow::openFile(const QString& path, bool asCompare)
 {
     statusBar()->showMessage(tr("Opening %1…").arg(QFileInfo(path).fileName()));
-    auto future = m_jobs->submit<DocumentPtr>(tr("Open %1").arg(QFileInfo(path).fileName()), core::JobResource::Io,
-                                              [path](core::JobContext& ctx) { return loadDocument(path, {}, ctx); });
+    auto future =
+        m_jobs->submit<DocumentPtr>(tr("Open %1").arg(QFileInfo(path).fileName()),
+                                    core::JobResource::Io,
+                                    [path](core::JobContext& ctx) { return loadDocument(path, {}, ctx); });
     future.then(this, [this, path, asCompare](const core::Result<DocumentPtr>& result) {
         if (!result) {
             if (result.error().code != core::ErrorCode::Cancelled) {
-                showError(tr("Could not open %1: %2")
-                              .arg(QFileInfo(path).fileName(), QString::fromStdString(result.error().describe())));
+                showError(
+                    tr("Could not open %1: %2")
+                        .arg(QFileInfo(path).fileName(), QString::fromStdString(result.error().describe())));
             }
             return;
         }
@@ -180,7 +196,8 @@ void MainWindow::openFile(const QString& path, bool asCompare)
         if (asCompare) {
             m_viewer->setCompareDocument(*result);
             m_controls->setCompareAvailable(true);
-            statusBar()->showMessage(tr("Comparing with %1 (Ctrl+drag moves the split)").arg((*result)->displayName), 5000);
+            statusBar()->showMessage(
+                tr("Comparing with %1 (Ctrl+drag moves the split)").arg((*result)->displayName), 5000);
             emit compareOpened((*result)->displayName);
         } else {
             setDocument(*result);
@@ -190,14 +207,24 @@ void MainWindow::openFile(const QString& path, bool asCompare)
 
 void MainWindow::showDemoScene()
 {
-    auto future = m_jobs->submit<DocumentPtr>(tr("Render demo scene"), core::JobResource::Compute,
-                                              [](core::JobContext& ctx) {
-                                                  ctx.setProgress(0.0, "Rendering demo scene");
-                                                  return buildDocument(core::renderDemoScene(1920, 1080), QString(),
-                                                                       QStringLiteral("Demo scene"), ctx);
-                                              });
+    auto future = m_jobs->submit<DocumentPtr>(
+        tr("Render demo scene"), core::JobResource::Compute, [](core::JobContext& ctx) {
+            ctx.setProgress(0.0, "Rendering demo scene");
+            return buildDocument(
+                core::renderDemoScene(1920, 1080), QString(), QStringLiteral("Demo scene"), ctx);
+        });
     future.then(this, [this](const core::Result<DocumentPtr>& result) {
         if (result) {
+            // The sun sits 19 stops above the shadows: show it through the filmic AgX view so a
+            // first look is not a clipped white sky (the user can switch back to Standard).
+            if (m_ocio) {
+                core::DisplaySettings s = m_controls->settings();
+                const auto views = m_ocio->views(s.display.empty() ? m_ocio->defaultDisplay() : s.display);
+                if (std::find(views.begin(), views.end(), "AgX") != views.end()) {
+                    s.view = "AgX";
+                    m_controls->setSettings(s);
+                }
+            }
             setDocument(*result);
         } else {
             showError(QString::fromStdString(result.error().describe()));
@@ -225,10 +252,13 @@ void MainWindow::saveAsDialog()
     if (!m_viewer->document()) {
         return;
     }
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Save image as"), QString(),
-        tr("OpenEXR, scene-linear (*.exr);;Radiance HDR (*.hdr);;TIFF 32-bit float (*.tif);;Linear DNG (*.dng);;"
-           "PNG as displayed (*.png);;JPEG as displayed (*.jpg)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this,
+                                     tr("Save image as"),
+                                     QString(),
+                                     tr("OpenEXR, scene-linear (*.exr);;Radiance HDR (*.hdr);;TIFF 32-bit "
+                                        "float (*.tif);;Linear DNG (*.dng);;"
+                                        "PNG as displayed (*.png);;JPEG as displayed (*.jpg)"));
     if (!path.isEmpty()) {
         exportTo(path, true); // the dialog already confirmed replacing an existing file
     }
@@ -243,7 +273,8 @@ void MainWindow::exportTo(const QString& path, bool overwrite)
     const core::DisplaySettings settings = m_viewer->displaySettings();
     auto ocio = m_ocio;
     auto future = m_jobs->submit<bool>(
-        tr("Save %1").arg(QFileInfo(path).fileName()), core::JobResource::Io,
+        tr("Save %1").arg(QFileInfo(path).fileName()),
+        core::JobResource::Io,
         [doc, path, settings, ocio, overwrite](core::JobContext& ctx) -> core::Result<bool> {
             const std::string file = path.toStdString();
             const core::FileFormat format = core::formatFromExtension(file);
@@ -297,16 +328,17 @@ void MainWindow::updateProbe(const std::optional<core::PixelProbe>& probe, bool 
         return;
     }
     const core::PixelProbe& p = *probe;
-    m_probeLabel->setText(tr("%1(%2, %3)  R %4  G %5  B %6%7  Y %8  %9 EV")
-                              .arg(fromCompare ? QStringLiteral("B ") : QString())
-                              .arg(p.x)
-                              .arg(p.y)
-                              .arg(double(p.rgba[0]), 0, 'g', 5)
-                              .arg(double(p.rgba[1]), 0, 'g', 5)
-                              .arg(double(p.rgba[2]), 0, 'g', 5)
-                              .arg(p.channels == 4 ? QStringLiteral("  A %1").arg(double(p.rgba[3]), 0, 'g', 4) : QString())
-                              .arg(double(p.luminance), 0, 'g', 5)
-                              .arg(std::isfinite(p.ev) ? QString::number(double(p.ev), 'f', 2) : QStringLiteral("−∞")));
+    m_probeLabel->setText(
+        tr("%1(%2, %3)  R %4  G %5  B %6%7  Y %8  %9 EV")
+            .arg(fromCompare ? QStringLiteral("B ") : QString())
+            .arg(p.x)
+            .arg(p.y)
+            .arg(double(p.rgba[0]), 0, 'g', 5)
+            .arg(double(p.rgba[1]), 0, 'g', 5)
+            .arg(double(p.rgba[2]), 0, 'g', 5)
+            .arg(p.channels == 4 ? QStringLiteral("  A %1").arg(double(p.rgba[3]), 0, 'g', 4) : QString())
+            .arg(double(p.luminance), 0, 'g', 5)
+            .arg(std::isfinite(p.ev) ? QString::number(double(p.ev), 'f', 2) : QStringLiteral("−∞")));
 }
 
 void MainWindow::autoExposure()

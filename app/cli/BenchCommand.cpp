@@ -74,15 +74,23 @@ std::vector<std::string> filesIn(const fs::path& dir, const std::vector<std::str
 int benchIo(const Args& args, int repeat)
 {
     const fs::path data = args.value("data").value_or(HDR_SHARED_DIR "/data");
-    const auto exrFiles = filesIn(data / "exr", {"comp_none.exr", "comp_zip.exr", "comp_piz.exr", "comp_dwaa_v2.exr",
-                                                 "GoldenGate.exr", "Adjuster.exr"});
-    const auto rgbeFiles = filesIn(data / "rgbe", {"mpi_atrium_3.hdr", "radiance_flower.hdr", "radiance_test.hdr"});
+    const auto exrFiles = filesIn(data / "exr",
+                                  {"comp_none.exr",
+                                   "comp_zip.exr",
+                                   "comp_piz.exr",
+                                   "comp_dwaa_v2.exr",
+                                   "GoldenGate.exr",
+                                   "Adjuster.exr"});
+    const auto rgbeFiles =
+        filesIn(data / "rgbe", {"mpi_atrium_3.hdr", "radiance_flower.hdr", "radiance_test.hdr"});
     if (exrFiles.empty() && rgbeFiles.empty()) {
-        return reportError({core::ErrorCode::IoError, "no benchmark files found; pass --data DIR", data.string()});
+        return reportError(
+            {core::ErrorCode::IoError, "no benchmark files found; pass --data DIR", data.string()});
     }
     // Peers, same files, same repeat count, same thread count.
-    std::string cmd = "/usr/bin/python3 " HDR_SOURCE_DIR "/tests/bench/peer_io.py --repeat " + std::to_string(repeat) +
-                      " --threads " + std::to_string(core::workerThreadCount()) + " --exr";
+    std::string cmd = "/usr/bin/python3 " HDR_SOURCE_DIR "/tests/bench/peer_io.py --repeat " +
+                      std::to_string(repeat) + " --threads " + std::to_string(core::workerThreadCount()) +
+                      " --exr";
     for (const auto& f : exrFiles) {
         cmd += " '" + f + "'";
     }
@@ -111,8 +119,15 @@ int benchIo(const Args& args, int repeat)
     const fs::path tmp = fs::temp_directory_path() / ("hdr-bench-" + std::to_string(::getpid()));
     fs::create_directories(tmp);
     nlohmann::json report = nlohmann::json::array();
-    std::printf("%-22s %9s %9s %7s | %9s %9s %7s | %12s\n", "file", "read ms", "OIIO ms", "ratio", "write ms",
-                "OIIO ms", "ratio", "oiiotool ms");
+    std::printf("%-22s %9s %9s %7s | %9s %9s %7s | %12s\n",
+                "file",
+                "read ms",
+                "OIIO ms",
+                "ratio",
+                "write ms",
+                "OIIO ms",
+                "ratio",
+                "oiiotool ms");
     for (const auto& f : exrFiles) {
         std::shared_ptr<core::ImageF> image;
         const double read = bestOf(repeat, [&] {
@@ -130,20 +145,36 @@ int benchIo(const Args& args, int repeat)
         w.compression = core::ExrCompression::Zip;
         w.sampleType = core::SampleType::Half;
         const double write = bestOf(repeat, [&] { (void)core::writeImage(*image, tmp / "ours.exr", w); });
-        const double pr = peer("oiio_read", f), pw = peer("oiio_write", f), tool = peer("oiiotool_convert", f);
-        std::printf("%-22s %9.1f %9.1f %7.2f | %9.1f %9.1f %7.2f | %12.1f\n", fs::path(f).filename().c_str(),
-                    read * 1e3, pr * 1e3, pr > 0 ? pr / read : 0.0, write * 1e3, pw * 1e3, pw > 0 ? pw / write : 0.0,
+        const double pr = peer("oiio_read", f), pw = peer("oiio_write", f),
+                     tool = peer("oiiotool_convert", f);
+        std::printf("%-22s %9.1f %9.1f %7.2f | %9.1f %9.1f %7.2f | %12.1f\n",
+                    fs::path(f).filename().c_str(),
+                    read * 1e3,
+                    pr * 1e3,
+                    pr > 0 ? pr / read : 0.0,
+                    write * 1e3,
+                    pw * 1e3,
+                    pw > 0 ? pw / write : 0.0,
                     tool * 1e3);
-        report.push_back({{"file", f}, {"format", "exr"}, {"read_s", read}, {"write_s", write}, {"oiio_read_s", pr},
-                          {"oiio_write_s", pw}, {"oiiotool_convert_s", tool}});
+        report.push_back({{"file", f},
+                          {"format", "exr"},
+                          {"read_s", read},
+                          {"write_s", write},
+                          {"oiio_read_s", pr},
+                          {"oiio_write_s", pw},
+                          {"oiiotool_convert_s", tool}});
     }
     std::printf("\n%-22s %9s %9s %7s\n", "file", "read ms", "cv2 ms", "ratio");
     for (const auto& f : rgbeFiles) {
         bool ok = true;
         const double read = bestOf(repeat, [&] { ok = ok && bool(core::readImage(f)); });
         const double pr = peer("cv2_read", f);
-        std::printf("%-22s %9.1f %9.1f %7.2f%s\n", fs::path(f).filename().c_str(), read * 1e3, pr * 1e3,
-                    pr > 0 ? pr / read : 0.0, ok ? "" : "  (read failed)");
+        std::printf("%-22s %9.1f %9.1f %7.2f%s\n",
+                    fs::path(f).filename().c_str(),
+                    read * 1e3,
+                    pr * 1e3,
+                    pr > 0 ? pr / read : 0.0,
+                    ok ? "" : "  (read failed)");
         report.push_back({{"file", f}, {"format", "hdr"}, {"read_s", read}, {"cv2_read_s", pr}});
     }
     fs::remove_all(tmp);
@@ -152,7 +183,8 @@ int benchIo(const Args& args, int repeat)
             std::printf("peer error: %s\n", e.get<std::string>().c_str());
         }
     }
-    std::printf("\nthreads: %d; best of %d runs; ratio = peer time / our time\n", core::workerThreadCount(), repeat);
+    std::printf(
+        "\nthreads: %d; best of %d runs; ratio = peer time / our time\n", core::workerThreadCount(), repeat);
     if (args.flag("json")) {
         std::printf("%s\n", report.dump(2).c_str());
     }
@@ -177,8 +209,11 @@ int benchViewer(const Args& args, int repeat)
     }
     std::unique_ptr<core::MipPyramid> pyramid;
     const double pyramidSeconds = secondsOf([&] { pyramid = std::make_unique<core::MipPyramid>(image); });
-    std::printf("image %d x %d; zoom levels built in %.1f ms; OCIO config: %s\n", image->width(), image->height(),
-                pyramidSeconds * 1e3, ocio ? ocio->path().c_str() : "none (built-in sRGB)");
+    std::printf("image %d x %d; zoom levels built in %.1f ms; OCIO config: %s\n",
+                image->width(),
+                image->height(),
+                pyramidSeconds * 1e3,
+                ocio ? ocio->path().c_str() : "none (built-in sRGB)");
 
     struct Case {
         const char* name;
@@ -193,8 +228,9 @@ int benchViewer(const Args& args, int repeat)
     nlohmann::json report = nlohmann::json::array();
     std::vector<std::uint32_t> frame;
     for (const Case& c : cases) {
-        core::Viewport vp = c.fit ? core::Viewport::fit(c.w, c.h, image->width(), image->height())
-                                  : core::Viewport{c.w, c.h, 1.0, image->width() / 2.0, image->height() / 2.0};
+        core::Viewport vp = c.fit
+                                ? core::Viewport::fit(c.w, c.h, image->width(), image->height())
+                                : core::Viewport{c.w, c.h, 1.0, image->width() / 2.0, image->height() / 2.0};
         frame.assign(std::size_t(c.w) * std::size_t(c.h), 0);
         std::vector<double> times;
         // An exposure drag: every frame has a new exposure, so a new transform.

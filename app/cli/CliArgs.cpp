@@ -5,7 +5,8 @@
 
 namespace hdr::cli {
 
-std::optional<std::string> Args::parse(const CommandSpec& spec, const std::vector<std::string>& argv, Args& out)
+std::optional<std::string>
+Args::parse(const CommandSpec& spec, const std::vector<std::string>& argv, Args& out)
 {
     for (std::size_t i = 0; i < argv.size(); ++i) {
         const std::string& a = argv[i];
@@ -28,8 +29,8 @@ std::optional<std::string> Args::parse(const CommandSpec& spec, const std::vecto
                 }
             }
             if (!opt) {
-                return "unknown option --" + name + " for '" + spec.name + "' (see hdrstudio-cli " + spec.name +
-                       " --help)";
+                return "unknown option --" + name + " for '" + spec.name + "' (see hdrstudio-cli " +
+                       spec.name + " --help)";
             }
             if (opt->valueName.empty()) {
                 if (hasInlineValue) {

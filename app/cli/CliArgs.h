@@ -15,10 +15,10 @@ struct OptionSpec {
 };
 
 struct CommandSpec {
-    std::string name;       // "convert"
-    std::string usage;      // "IN OUT [options]"
-    std::string summary;    // one line
-    std::string details;    // extra paragraphs for --help (may be empty)
+    std::string name;    // "convert"
+    std::string usage;   // "IN OUT [options]"
+    std::string summary; // one line
+    std::string details; // extra paragraphs for --help (may be empty)
     std::vector<OptionSpec> options;
     int minPositional = 0;
     int maxPositional = 0; // -1: unbounded
@@ -29,7 +29,8 @@ class Args {
 public:
     // Returns an error message (for exit code 2) on unknown options, missing values or a wrong
     // number of positional arguments; helpRequested() is set on --help / -h.
-    static std::optional<std::string> parse(const CommandSpec& spec, const std::vector<std::string>& argv, Args& out);
+    static std::optional<std::string>
+    parse(const CommandSpec& spec, const std::vector<std::string>& argv, Args& out);
 
     bool helpRequested() const { return m_help; }
     bool flag(const std::string& name) const { return m_values.count(name) > 0; }

@@ -64,8 +64,15 @@ void TerminalJobContext::setProgress(double fraction, std::string_view stage)
     }
     constexpr int width = 30;
     const int filled = int(fraction * width);
-    std::fprintf(stderr, "\r  [%.*s%*s] %3d%% %-28.*s", filled, "==============================", width - filled, "",
-                 permille / 10, int(stage.size()), stage.data());
+    std::fprintf(stderr,
+                 "\r  [%.*s%*s] %3d%% %-28.*s",
+                 filled,
+                 "==============================",
+                 width - filled,
+                 "",
+                 permille / 10,
+                 int(stage.size()),
+                 stage.data());
     std::fflush(stderr);
 }
 

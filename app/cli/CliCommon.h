@@ -13,10 +13,10 @@ namespace hdr::cli {
 // Exit codes (documented in --help):
 enum ExitCode {
     kExitOk = 0,
-    kExitFailed = 1,        // the input could not be read / the work failed
-    kExitUsage = 2,         // wrong arguments
-    kExitOutputExists = 3,  // the output exists and --overwrite was not given
-    kExitCancelled = 130,   // interrupted (Ctrl-C)
+    kExitFailed = 1,       // the input could not be read / the work failed
+    kExitUsage = 2,        // wrong arguments
+    kExitOutputExists = 3, // the output exists and --overwrite was not given
+    kExitCancelled = 130,  // interrupted (Ctrl-C)
 };
 
 int exitCodeFor(const core::Error& error);

@@ -37,7 +37,8 @@ const CommandSpec kSpec{
 
 bool isDisplayFormatName(const std::string& f)
 {
-    return f == "png" || f == "png8" || f == "png16" || f == "jpg" || f == "jpeg" || f == "tiff8" || f == "tiff16";
+    return f == "png" || f == "png8" || f == "png16" || f == "jpg" || f == "jpeg" || f == "tiff8" ||
+           f == "tiff16";
 }
 
 } // namespace
@@ -63,7 +64,7 @@ int runConvert(const std::vector<std::string>& argv)
 
     std::string formatName = args.value("format").value_or("");
     if (formatName.empty()) {
-        formatName = core::toString(core::formatFromExtension(out));
+        formatName = core::nameOf(core::formatFromExtension(out));
         if (formatName == "unknown") {
             return usageError("cannot tell the output format from '" + out + "'; add --format");
         }
@@ -125,8 +126,10 @@ int runConvert(const std::vector<std::string>& argv)
     const bool displayReferred = isDisplayFormatName(formatName);
     if (!displayReferred) {
         if (args.value("view") || args.value("display") || args.value("tonemap")) {
-            return usageError("--view, --display and --tonemap apply to display-referred outputs (png, png16, jpg, "
-                              "tiff8, tiff16); '" + formatName + "' stores scene-linear radiance");
+            return usageError(
+                "--view, --display and --tonemap apply to display-referred outputs (png, png16, jpg, "
+                "tiff8, tiff16); '" +
+                formatName + "' stores scene-linear radiance");
         }
         core::applyExposure(*image, float(exposure));
         ctx.setProgress(0.5, "Writing");
@@ -134,7 +137,9 @@ int runConvert(const std::vector<std::string>& argv)
             return reportError(ok.error());
         }
         ctx.finish();
-        std::printf("wrote %s (%s, scene-linear %s)\n", out.c_str(), formatName.c_str(),
+        std::printf("wrote %s (%s, scene-linear %s)\n",
+                    out.c_str(),
+                    formatName.c_str(),
                     core::effectivePrimaries(*image, *format, options).name().c_str());
         return kExitOk;
     }
@@ -156,7 +161,8 @@ int runConvert(const std::vector<std::string>& argv)
     } else if (!settings.display.empty() || !settings.view.empty()) {
         return reportError(config.error());
     } else {
-        std::fprintf(stderr, "hdrstudio-cli: warning: %s; using built-in sRGB\n", config.error().describe().c_str());
+        std::fprintf(
+            stderr, "hdrstudio-cli: warning: %s; using built-in sRGB\n", config.error().describe().c_str());
     }
     auto transform = core::DisplayTransform::create(settings, ocio.get(), image->colorSpace);
     if (!transform) {

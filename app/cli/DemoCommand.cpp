@@ -49,11 +49,12 @@ int runDemo(const std::vector<std::string>& argv)
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
-        return reportError({core::ErrorCode::IoError, "cannot create the output folder: " + ec.message(), dir.string()});
+        return reportError(
+            {core::ErrorCode::IoError, "cannot create the output folder: " + ec.message(), dir.string()});
     }
-    const auto epoch = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
+    const auto epoch =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     const std::string stem = "demo-" + std::to_string(epoch);
 
     core::ImageF scene = core::renderDemoScene(width, height);
@@ -84,10 +85,15 @@ int runDemo(const std::vector<std::string>& argv)
     if (auto ok = core::writeDisplayImage(*encoded, pngPath, {}); !ok) {
         return reportError(ok.error());
     }
-    std::printf("demo scene %d x %d, %.1f stops of dynamic range (max luminance %.0f, min %.3g)\n", width, height,
-                stats.dynamicRangeStops, stats.maxLuminance, stats.minPositiveLuminance);
+    std::printf("demo scene %d x %d, %.1f stops of dynamic range (max luminance %.0f, min %.3g)\n",
+                width,
+                height,
+                stats.dynamicRangeStops,
+                stats.maxLuminance,
+                stats.minPositiveLuminance);
     std::printf("wrote %s (scene-linear Rec.709, half float)\n", std::filesystem::absolute(exrPath).c_str());
-    std::printf("wrote %s (%s)\n", std::filesystem::absolute(pngPath).c_str(), transform->description().c_str());
+    std::printf(
+        "wrote %s (%s)\n", std::filesystem::absolute(pngPath).c_str(), transform->description().c_str());
     std::printf("open it with: hdrstudio %s\n", std::filesystem::absolute(exrPath).c_str());
     return kExitOk;
 }

@@ -63,8 +63,10 @@ int runInfo(const std::vector<std::string>& argv)
     j["compression"] = m.sourceCompression;
     j["color_space"] = image->colorSpace.name();
     j["has_alpha"] = image->hasAlpha();
-    j["luminance"] = {{"min", s.minLuminance},   {"min_positive", s.minPositiveLuminance},
-                      {"max", s.maxLuminance},   {"mean", s.meanLuminance},
+    j["luminance"] = {{"min", s.minLuminance},
+                      {"min_positive", s.minPositiveLuminance},
+                      {"max", s.maxLuminance},
+                      {"mean", s.meanLuminance},
                       {"log_average", s.logAverageLuminance}};
     j["dynamic_range_stops"] = s.dynamicRangeStops;
     j["robust_dynamic_range_stops"] = s.robustDynamicRangeStops;
@@ -74,13 +76,14 @@ int runInfo(const std::vector<std::string>& argv)
     if (core::sniffFormat(path) == core::FileFormat::Exr) {
         if (auto parts = core::inspectExr(path)) {
             for (const auto& p : *parts) {
-                j["parts"].push_back({{"index", p.index},
-                                      {"name", p.name},
-                                      {"type", p.type},
-                                      {"data_window", {p.dataX, p.dataY, p.dataWidth, p.dataHeight}},
-                                      {"display_window", {p.displayX, p.displayY, p.displayWidth, p.displayHeight}},
-                                      {"compression", p.compression},
-                                      {"channels", p.channels}});
+                j["parts"].push_back(
+                    {{"index", p.index},
+                     {"name", p.name},
+                     {"type", p.type},
+                     {"data_window", {p.dataX, p.dataY, p.dataWidth, p.dataHeight}},
+                     {"display_window", {p.displayX, p.displayY, p.displayWidth, p.displayHeight}},
+                     {"compression", p.compression},
+                     {"channels", p.channels}});
             }
         }
     }
@@ -95,24 +98,33 @@ int runInfo(const std::vector<std::string>& argv)
     std::printf("file          %s\n", path.c_str());
     std::printf("format        %s\n", m.sourceFormat.c_str());
     std::printf("size          %d x %d\n", image->width(), image->height());
-    std::printf("channels      %s\n", channels.empty() ? std::to_string(image->channels()).c_str() : channels.c_str());
+    std::printf("channels      %s\n",
+                channels.empty() ? std::to_string(image->channels()).c_str() : channels.c_str());
     std::printf("pixel type    %s\n", m.sourcePixelType.c_str());
     if (!m.sourceCompression.empty()) {
         std::printf("compression   %s\n", m.sourceCompression.c_str());
     }
     std::printf("colour space  %s (scene-linear)\n", image->colorSpace.name().c_str());
-    std::printf("luminance     min %.6g  max %.6g  mean %.6g  (min positive %.6g)\n", s.minLuminance,
-                s.maxLuminance, s.meanLuminance, s.minPositiveLuminance);
-    std::printf("dynamic range %.1f stops (robust p0.1-p99.9: %.1f stops)\n", s.dynamicRangeStops,
+    std::printf("luminance     min %.6g  max %.6g  mean %.6g  (min positive %.6g)\n",
+                s.minLuminance,
+                s.maxLuminance,
+                s.meanLuminance,
+                s.minPositiveLuminance);
+    std::printf("dynamic range %.1f stops (robust p0.1-p99.9: %.1f stops)\n",
+                s.dynamicRangeStops,
                 s.robustDynamicRangeStops);
     if (s.nanCount || s.infCount) {
-        std::printf("non-finite    %lld NaN, %lld Inf pixels\n", (long long)s.nanCount, (long long)s.infCount);
+        std::printf(
+            "non-finite    %lld NaN, %lld Inf pixels\n", (long long)s.nanCount, (long long)s.infCount);
     }
     if (j.contains("parts") && j["parts"].size() > 1) {
         std::printf("parts         %zu\n", j["parts"].size());
         for (const auto& p : j["parts"]) {
-            std::printf("  [%d] %s %s %s (%zu channels)\n", p["index"].get<int>(), p["name"].get<std::string>().c_str(),
-                        p["type"].get<std::string>().c_str(), p["compression"].get<std::string>().c_str(),
+            std::printf("  [%d] %s %s %s (%zu channels)\n",
+                        p["index"].get<int>(),
+                        p["name"].get<std::string>().c_str(),
+                        p["type"].get<std::string>().c_str(),
+                        p["compression"].get<std::string>().c_str(),
                         p["channels"].size());
         }
     }

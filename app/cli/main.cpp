@@ -11,8 +11,11 @@
 namespace {
 
 constexpr hdr::cli::Command kCommands[] = {
-    {"info", "print size, channels, pixel type, colour space, luminance range and dynamic range", hdr::cli::runInfo},
-    {"convert", "convert between EXR, Radiance HDR, TIFF, PNG, JPEG and DNG (exposure, OCIO view)",
+    {"info",
+     "print size, channels, pixel type, colour space, luminance range and dynamic range",
+     hdr::cli::runInfo},
+    {"convert",
+     "convert between EXR, Radiance HDR, TIFF, PNG, JPEG and DNG (exposure, OCIO view)",
      hdr::cli::runConvert},
     {"demo", "write the demo HDR scene (EXR + a tone-mapped PNG preview)", hdr::cli::runDemo},
     {"bench", "benchmarks: file I/O against oiiotool/OpenCV, viewer frame time", hdr::cli::runBench},
@@ -20,8 +23,9 @@ constexpr hdr::cli::Command kCommands[] = {
 
 void printHelp()
 {
-    std::printf("HDR Studio command line %s\n\nusage: hdrstudio-cli [--threads N] COMMAND [ARGS]\n\ncommands:\n",
-                HDR_VERSION);
+    std::printf(
+        "HDR Studio command line %s\n\nusage: hdrstudio-cli [--threads N] COMMAND [ARGS]\n\ncommands:\n",
+        HDR_VERSION);
     for (const auto& c : kCommands) {
         std::printf("  %-10s %s\n", c.name, c.summary);
     }

@@ -19,15 +19,20 @@ int main(int argc, char** argv)
     QApplication::setApplicationVersion(QStringLiteral(HDR_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("HDR Studio: view and convert high-dynamic-range images."));
+    parser.setApplicationDescription(
+        QStringLiteral("HDR Studio: view and convert high-dynamic-range images."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("files"), QStringLiteral("Image to open, and optionally image B to compare."));
-    QCommandLineOption exposure(QStringLiteral("exposure"), QStringLiteral("Initial exposure in stops."), QStringLiteral("EV"));
-    QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                  QStringLiteral("Save a PNG of the window once the first image is shown, then quit."),
-                                  QStringLiteral("PNG"));
-    QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Worker threads (default: all cores)."),
+    parser.addPositionalArgument(QStringLiteral("files"),
+                                 QStringLiteral("Image to open, and optionally image B to compare."));
+    QCommandLineOption exposure(
+        QStringLiteral("exposure"), QStringLiteral("Initial exposure in stops."), QStringLiteral("EV"));
+    QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QStringLiteral("Save a PNG of the window once the first image is shown, then quit."),
+        QStringLiteral("PNG"));
+    QCommandLineOption threads(QStringLiteral("threads"),
+                               QStringLiteral("Worker threads (default: all cores)."),
                                QStringLiteral("N"));
     parser.addOptions({exposure, screenshot, threads});
     parser.process(app);

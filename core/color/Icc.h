@@ -16,8 +16,8 @@ namespace hdr::core {
 // A matrix/shaper ICC v4 profile describing display signal with these primaries and transfer
 // (sRGB, pure gamma or linear). PQ/HLG have no exact ICC form; for them this returns the profile
 // of the primaries with a linear curve, and PNG writers add a cICP chunk instead.
-std::vector<std::uint8_t> makeIccProfile(const LinearColorSpace& primaries, const Transfer& transfer,
-                                         const std::string& description);
+std::vector<std::uint8_t>
+makeIccProfile(const LinearColorSpace& primaries, const Transfer& transfer, const std::string& description);
 
 // Short description stored in a profile ("sRGB IEC61966-2.1", "Display P3", ...), or empty.
 std::string iccDescription(std::span<const std::uint8_t> profile);

@@ -17,8 +17,8 @@ std::atomic<unsigned> g_tempCounter{0};
 
 fs::path makeTempPath(const fs::path& finalPath)
 {
-    const std::string name = "." + finalPath.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-"
-                             + std::to_string(g_tempCounter.fetch_add(1));
+    const std::string name = "." + finalPath.filename().string() + ".tmp-" + std::to_string(::getpid()) +
+                             "-" + std::to_string(g_tempCounter.fetch_add(1));
     return finalPath.parent_path() / name;
 }
 
@@ -39,11 +39,12 @@ Result<AtomicOutputFile> AtomicOutputFile::create(const fs::path& finalPath, boo
         return fail(ErrorCode::IoError, "the output folder does not exist", dir.string());
     }
     if (!overwrite && fs::exists(finalPath, ec)) {
-        return fail(ErrorCode::AlreadyExists, "output file already exists (pass --overwrite to replace it)",
+        return fail(ErrorCode::AlreadyExists,
+                    "output file already exists (pass --overwrite to replace it)",
                     finalPath.string());
     }
-    return AtomicOutputFile(finalPath, makeTempPath(finalPath.has_parent_path() ? finalPath : "." / finalPath),
-                            overwrite);
+    return AtomicOutputFile(
+        finalPath, makeTempPath(finalPath.has_parent_path() ? finalPath : "." / finalPath), overwrite);
 }
 
 AtomicOutputFile::AtomicOutputFile(fs::path finalPath, fs::path tempPath, bool overwrite)
@@ -95,7 +96,8 @@ Status AtomicOutputFile::commit()
     }
     const int fd = ::open(m_temp.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return fail(ErrorCode::IoError, "the temporary output file was not written: " + errnoText(errno),
+        return fail(ErrorCode::IoError,
+                    "the temporary output file was not written: " + errnoText(errno),
                     m_temp.string());
     }
     ::fsync(fd);
@@ -105,7 +107,8 @@ Status AtomicOutputFile::commit()
     if (::renameat2(AT_FDCWD, m_temp.c_str(), AT_FDCWD, m_final.c_str(), flags) != 0) {
         const int err = errno;
         if (err == EEXIST) {
-            return fail(ErrorCode::AlreadyExists, "output file appeared while writing; not replaced",
+            return fail(ErrorCode::AlreadyExists,
+                        "output file appeared while writing; not replaced",
                         m_final.string());
         }
         if (err == EINVAL && !m_overwrite) {
@@ -116,7 +119,8 @@ Status AtomicOutputFile::commit()
                 return {};
             }
         }
-        return fail(ErrorCode::IoError, "could not move the finished file into place: " + errnoText(err),
+        return fail(ErrorCode::IoError,
+                    "could not move the finished file into place: " + errnoText(err),
                     m_final.string());
     }
     m_committed = true;

@@ -39,7 +39,8 @@ private:
 };
 
 // Convenience for in-memory encoders: writes `bytes` atomically.
-Status writeFileAtomically(const std::filesystem::path& path, std::span<const std::byte> bytes, bool overwrite);
+Status
+writeFileAtomically(const std::filesystem::path& path, std::span<const std::byte> bytes, bool overwrite);
 
 // Reads a whole file, refusing files larger than maxBytes with LimitExceeded.
 Result<std::vector<std::byte>> readFileBytes(const std::filesystem::path& path, std::size_t maxBytes);

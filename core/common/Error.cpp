@@ -4,7 +4,7 @@
 
 namespace hdr::core {
 
-const char* toString(ErrorCode code)
+const char* nameOf(ErrorCode code)
 {
     switch (code) {
     case ErrorCode::InvalidArgument: return "invalid argument";

@@ -21,7 +21,7 @@ enum class ErrorCode {
     Internal,          // a bug: an exception we did not expect
 };
 
-const char* toString(ErrorCode code);
+const char* nameOf(ErrorCode code);
 
 struct Error {
     ErrorCode code = ErrorCode::Internal;
@@ -32,8 +32,7 @@ struct Error {
     std::string describe() const;
 };
 
-template <typename T>
-using Result = tl::expected<T, Error>;
+template <typename T> using Result = tl::expected<T, Error>;
 using Status = tl::expected<void, Error>;
 
 inline tl::unexpected<Error> fail(ErrorCode code, std::string message, std::string where = {})

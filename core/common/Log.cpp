@@ -1,6 +1,6 @@
 #include "common/Log.h"
-#include "common/JobContext.h"
 #include "common/Error.h"
+#include "common/JobContext.h"
 
 #include <cstdio>
 #include <mutex>
@@ -26,7 +26,11 @@ void log(LogLevel level, std::string_view category, std::string_view message)
         return;
     }
     if (level >= LogLevel::Warning) {
-        std::fprintf(stderr, "%.*s: %.*s\n", int(category.size()), category.data(), int(message.size()),
+        std::fprintf(stderr,
+                     "%.*s: %.*s\n",
+                     int(category.size()),
+                     category.data(),
+                     int(message.size()),
                      message.data());
     }
 }

@@ -161,7 +161,9 @@ void setWorkerThreadCount(int count)
     g_threadCount.store(std::clamp(count, 1, 256));
 }
 
-void parallelFor(std::size_t count, std::size_t grain, const std::function<void(std::size_t, std::size_t)>& body)
+void parallelFor(std::size_t count,
+                 std::size_t grain,
+                 const std::function<void(std::size_t, std::size_t)>& body)
 {
     if (count == 0) {
         return;

@@ -9,7 +9,8 @@
 
 namespace hdr::core {
 
-Result<DisplayImage16> renderDisplayImage(const ImageF& image, const DisplayTransform& transform, JobContext& ctx)
+Result<DisplayImage16>
+renderDisplayImage(const ImageF& image, const DisplayTransform& transform, JobContext& ctx)
 {
     return guarded(ErrorCode::Internal, {}, [&] {
         DisplayImage16 out;
@@ -37,8 +38,8 @@ Result<DisplayImage16> renderDisplayImage(const ImageF& image, const DisplayTran
                     }
                     if (ch == 4) {
                         const float a = src[std::size_t(x) * 4 + 3];
-                        dst[std::size_t(x) * 4 + 3] =
-                            std::uint16_t(std::lround(std::clamp(std::isnan(a) ? 0.0f : a, 0.0f, 1.0f) * 65535.0f));
+                        dst[std::size_t(x) * 4 + 3] = std::uint16_t(
+                            std::lround(std::clamp(std::isnan(a) ? 0.0f : a, 0.0f, 1.0f) * 65535.0f));
                     }
                 }
             }

@@ -30,8 +30,14 @@ std::uint32_t argb(float r, float g, float b)
 constexpr int kFalseColorMinEv = -12;
 constexpr int kFalseColorMaxEv = 8;
 constexpr float kRamp[][3] = {
-    {0.00f, 0.00f, 0.00f}, {0.35f, 0.00f, 0.50f}, {0.15f, 0.15f, 0.90f}, {0.00f, 0.70f, 0.90f},
-    {0.10f, 0.75f, 0.20f}, {0.95f, 0.90f, 0.10f}, {1.00f, 0.50f, 0.00f}, {0.90f, 0.05f, 0.05f},
+    {0.00f, 0.00f, 0.00f},
+    {0.35f, 0.00f, 0.50f},
+    {0.15f, 0.15f, 0.90f},
+    {0.00f, 0.70f, 0.90f},
+    {0.10f, 0.75f, 0.20f},
+    {0.95f, 0.90f, 0.10f},
+    {1.00f, 0.50f, 0.00f},
+    {0.90f, 0.05f, 0.05f},
     {1.00f, 1.00f, 1.00f},
 };
 } // namespace
@@ -55,11 +61,12 @@ Status DisplaySettings::validate() const
 
 bool DisplaySettings::operator==(const DisplaySettings& o) const
 {
-    return exposureEv == o.exposureEv && offset == o.offset && gamma == o.gamma && toneMap.op == o.toneMap.op
-           && toneMap.whitePoint == o.toneMap.whitePoint && toneMap.dragoBias == o.toneMap.dragoBias
-           && toneMap.logAverageLuminance == o.toneMap.logAverageLuminance
-           && toneMap.maxLuminance == o.toneMap.maxLuminance && display == o.display && view == o.view
-           && displayHeadroomStops == o.displayHeadroomStops && overlay == o.overlay;
+    return exposureEv == o.exposureEv && offset == o.offset && gamma == o.gamma &&
+           toneMap.op == o.toneMap.op && toneMap.whitePoint == o.toneMap.whitePoint &&
+           toneMap.dragoBias == o.toneMap.dragoBias &&
+           toneMap.logAverageLuminance == o.toneMap.logAverageLuminance &&
+           toneMap.maxLuminance == o.toneMap.maxLuminance && display == o.display && view == o.view &&
+           displayHeadroomStops == o.displayHeadroomStops && overlay == o.overlay;
 }
 
 int falseColorBandEv(float luminance)
@@ -81,7 +88,8 @@ std::uint32_t falseColorForLuminance(float luminance)
     return argb(mix(0), mix(1), mix(2));
 }
 
-Result<DisplayTransform> DisplayTransform::create(const DisplaySettings& settings, const OcioConfig* config,
+Result<DisplayTransform> DisplayTransform::create(const DisplaySettings& settings,
+                                                  const OcioConfig* config,
                                                   const LinearColorSpace& input)
 {
     if (auto ok = settings.validate(); !ok) {
@@ -128,8 +136,13 @@ Result<DisplayTransform> DisplayTransform::create(const DisplaySettings& setting
 std::string DisplayTransform::description() const
 {
     char buf[256];
-    std::snprintf(buf, sizeof buf, "%s / %s, exposure %+.2f EV, %s", m_settings.display.c_str(),
-                  m_settings.view.c_str(), double(m_settings.exposureEv), displayName(m_settings.toneMap.op));
+    std::snprintf(buf,
+                  sizeof buf,
+                  "%s / %s, exposure %+.2f EV, %s",
+                  m_settings.display.c_str(),
+                  m_settings.view.c_str(),
+                  double(m_settings.exposureEv),
+                  displayName(m_settings.toneMap.op));
     return buf;
 }
 
@@ -174,8 +187,8 @@ void DisplayTransform::toSignal(const float* pixels, int channels, std::size_t c
     }
 }
 
-void DisplayTransform::toArgb32(const float* pixels, int channels, std::size_t count, float* scratch,
-                                std::uint32_t* out) const
+void DisplayTransform::toArgb32(
+    const float* pixels, int channels, std::size_t count, float* scratch, std::uint32_t* out) const
 {
     const Vec3 w = m_luminanceWeights;
     if (m_settings.overlay == DisplayOverlay::FalseColor) {

@@ -53,8 +53,8 @@ int falseColorBandEv(float luminance);
 // image's primaries. Without an OCIO config it falls back to a built-in sRGB encoding.
 class DisplayTransform {
 public:
-    static Result<DisplayTransform> create(const DisplaySettings& settings, const OcioConfig* config,
-                                           const LinearColorSpace& inputPrimaries);
+    static Result<DisplayTransform>
+    create(const DisplaySettings& settings, const OcioConfig* config, const LinearColorSpace& inputPrimaries);
 
     const DisplaySettings& settings() const { return m_settings; }
     // How the display signal is encoded (for tagging exported files).
@@ -67,7 +67,8 @@ public:
     void toSignal(const float* pixels, int channels, std::size_t count, float* signal) const;
     // As toSignal, then quantised to 0xFFRRGGBB (QImage::Format_RGB32 layout), with the overlay.
     // `scratch` must hold 3 * count floats.
-    void toArgb32(const float* pixels, int channels, std::size_t count, float* scratch, std::uint32_t* out) const;
+    void
+    toArgb32(const float* pixels, int channels, std::size_t count, float* scratch, std::uint32_t* out) const;
 
 private:
     DisplayTransform() = default;
@@ -77,7 +78,7 @@ private:
     float m_exposureScale = 1.0f;
     float m_clipThreshold = 1.0f;
     Vec3 m_luminanceWeights{0.2126f, 0.7152f, 0.0722f};
-    bool m_toRec709 = false;  // convert primaries before tone mapping / OCIO
+    bool m_toRec709 = false; // convert primaries before tone mapping / OCIO
     Mat3 m_toRec709Matrix = identity3();
     std::shared_ptr<const void> m_processor; // OcioConfig::Processor, type-erased to keep OCIO out
     Transfer m_outputTransfer = Transfer::srgb();

@@ -18,7 +18,8 @@ ImageF downsample2x(const ImageF& src)
             float* d = out.row(y);
             for (int x = 0; x < w; ++x, d += ch) {
                 const int sx0 = 2 * x, sx1 = std::min(2 * x + 1, src.width() - 1);
-                const float* q[4] = {src.pixel(sx0, sy0), src.pixel(sx1, sy0), src.pixel(sx0, sy1), src.pixel(sx1, sy1)};
+                const float* q[4] = {
+                    src.pixel(sx0, sy0), src.pixel(sx1, sy0), src.pixel(sx0, sy1), src.pixel(sx1, sy1)};
                 for (int c = 0; c < ch; ++c) {
                     float sum = 0;
                     int n = 0;

@@ -14,14 +14,19 @@ Viewport Viewport::fit(int viewWidth, int viewHeight, int imageWidth, int imageH
     Viewport v;
     v.width = viewWidth;
     v.height = viewHeight;
-    v.zoom = std::min(double(viewWidth) / std::max(1, imageWidth), double(viewHeight) / std::max(1, imageHeight));
+    v.zoom =
+        std::min(double(viewWidth) / std::max(1, imageWidth), double(viewHeight) / std::max(1, imageHeight));
     v.centerX = 0.5 * imageWidth;
     v.centerY = 0.5 * imageHeight;
     return v;
 }
 
-void renderViewport(const MipPyramid& pyramid, const DisplayTransform& transform, const Viewport& vp,
-                    std::uint32_t* out, std::size_t stride, std::uint32_t background)
+void renderViewport(const MipPyramid& pyramid,
+                    const DisplayTransform& transform,
+                    const Viewport& vp,
+                    std::uint32_t* out,
+                    std::size_t stride,
+                    std::uint32_t background)
 {
     if (vp.width <= 0 || vp.height <= 0) {
         return;
@@ -72,8 +77,8 @@ void renderViewport(const MipPyramid& pyramid, const DisplayTransform& transform
 
 std::optional<PixelProbe> probePixel(const ImageF& image, double imageX, double imageY)
 {
-    if (image.empty() || !(imageX >= 0.0) || !(imageY >= 0.0) || imageX >= image.width()
-        || imageY >= image.height()) {
+    if (image.empty() || !(imageX >= 0.0) || !(imageY >= 0.0) || imageX >= image.width() ||
+        imageY >= image.height()) {
         return std::nullopt;
     }
     PixelProbe p;

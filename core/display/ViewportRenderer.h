@@ -32,8 +32,12 @@ struct Viewport {
 // from the mip level that matches the zoom (box-filtered when zoomed out, crisp pixels when
 // zoomed in). Cost is proportional to the viewport, not the image: this is what keeps a 4K EXR
 // interactive on the CPU. Multi-threaded over rows. Area outside the image gets `background`.
-void renderViewport(const MipPyramid& pyramid, const DisplayTransform& transform, const Viewport& viewport,
-                    std::uint32_t* out, std::size_t strideInPixels, std::uint32_t background = 0xff1e1e1eu);
+void renderViewport(const MipPyramid& pyramid,
+                    const DisplayTransform& transform,
+                    const Viewport& viewport,
+                    std::uint32_t* out,
+                    std::size_t strideInPixels,
+                    std::uint32_t background = 0xff1e1e1eu);
 
 // Linear RGB(A) of the level-0 pixel under an image coordinate, if inside.
 struct PixelProbe {

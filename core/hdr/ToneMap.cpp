@@ -43,17 +43,23 @@ void acesFitted(float& r, float& g, float& b)
 
 // Minimal AgX (base look) for Rec.709 input: the inset matrix pulls colours towards the
 // achromatic axis so that bright saturated colours desaturate to white instead of skewing hue.
-constexpr float kAgxInset[9] = {0.842479062253094f,  0.0784335999999992f, 0.0792237451477643f,
-                                0.0423282422610123f, 0.878468636469772f,  0.0791661274605434f,
-                                0.0423756549057051f, 0.0784336f,          0.879142973793104f};
+constexpr float kAgxInset[9] = {0.842479062253094f,
+                                0.0784335999999992f,
+                                0.0792237451477643f,
+                                0.0423282422610123f,
+                                0.878468636469772f,
+                                0.0791661274605434f,
+                                0.0423756549057051f,
+                                0.0784336f,
+                                0.879142973793104f};
 constexpr float kAgxMinEv = -12.47393f;
 constexpr float kAgxMaxEv = 4.026069f;
 
 float agxContrast(float x)
 {
     const float x2 = x * x, x4 = x2 * x2;
-    return 15.5f * x4 * x2 - 40.14f * x4 * x + 31.96f * x4 - 6.868f * x2 * x + 0.4298f * x2 + 0.1191f * x
-           - 0.00232f;
+    return 15.5f * x4 * x2 - 40.14f * x4 * x + 31.96f * x4 - 6.868f * x2 * x + 0.4298f * x2 + 0.1191f * x -
+           0.00232f;
 }
 
 // The fitted polynomial peaks slightly before x = 1 and then dips; holding its peak keeps the
@@ -85,8 +91,15 @@ void agx(float& r, float& g, float& b)
         c = agxCurve((ev - kAgxMinEv) / (kAgxMaxEv - kAgxMinEv));
     }
     // Outset = inverse of the inset (computed once).
-    static const Mat3 outset = inverse(Mat3{kAgxInset[0], kAgxInset[1], kAgxInset[2], kAgxInset[3], kAgxInset[4],
-                                            kAgxInset[5], kAgxInset[6], kAgxInset[7], kAgxInset[8]});
+    static const Mat3 outset = inverse(Mat3{kAgxInset[0],
+                                            kAgxInset[1],
+                                            kAgxInset[2],
+                                            kAgxInset[3],
+                                            kAgxInset[4],
+                                            kAgxInset[5],
+                                            kAgxInset[6],
+                                            kAgxInset[7],
+                                            kAgxInset[8]});
     const Vec3 o = apply(outset, {v[0], v[1], v[2]});
     // The sigmoid output is display-encoded (~gamma 2.2); return display-linear.
     r = std::pow(std::clamp(o.r, 0.0f, 1.0f), 2.2f);
@@ -135,7 +148,7 @@ void hable(float& r, float& g, float& b)
 
 } // namespace
 
-const char* toString(ToneMapOperator op)
+const char* nameOf(ToneMapOperator op)
 {
     switch (op) {
     case ToneMapOperator::Clip: return "clip";
@@ -165,14 +178,19 @@ const char* displayName(ToneMapOperator op)
 
 std::vector<ToneMapOperator> allToneMapOperators()
 {
-    return {ToneMapOperator::Clip,       ToneMapOperator::Reinhard, ToneMapOperator::Drago, ToneMapOperator::AcesFitted,
-            ToneMapOperator::AgX,        ToneMapOperator::PbrNeutral, ToneMapOperator::Hable};
+    return {ToneMapOperator::Clip,
+            ToneMapOperator::Reinhard,
+            ToneMapOperator::Drago,
+            ToneMapOperator::AcesFitted,
+            ToneMapOperator::AgX,
+            ToneMapOperator::PbrNeutral,
+            ToneMapOperator::Hable};
 }
 
 std::optional<ToneMapOperator> toneMapOperatorFromString(const std::string& name)
 {
     for (ToneMapOperator op : allToneMapOperators()) {
-        if (name == toString(op)) {
+        if (name == nameOf(op)) {
             return op;
         }
     }
@@ -220,8 +238,8 @@ void toneMapPixel(const ToneMapParams& p, float& r, float& g, float& b)
         const float lw = lum(r, g, b) / la;
         const float lmax = p.maxLuminance / la;
         const float exponent = std::log(p.dragoBias) / std::log(0.5f);
-        const float ld = std::log(lw + 1.0f)
-                         / (std::log10(lmax + 1.0f) * std::log(2.0f + 8.0f * std::pow(lw / lmax, exponent)));
+        const float ld = std::log(lw + 1.0f) /
+                         (std::log10(lmax + 1.0f) * std::log(2.0f + 8.0f * std::pow(lw / lmax, exponent)));
         scaleToLuminance(r, g, b, std::clamp(ld, 0.0f, 1.0f));
         return;
     }

@@ -25,17 +25,17 @@ namespace hdr::core {
 //   Hable        Uncharted 2 filmic curve, exposure bias 2, white 11.2
 enum class ToneMapOperator { Clip, Reinhard, Drago, AcesFitted, AgX, PbrNeutral, Hable };
 
-const char* toString(ToneMapOperator op);      // "clip", "reinhard", "drago", "aces", "agx", "pbr-neutral", "hable"
-const char* displayName(ToneMapOperator op);   // "Clip", "Reinhard (extended)", ...
+const char* nameOf(ToneMapOperator op); // "clip", "reinhard", "drago", "aces", "agx", "pbr-neutral", "hable"
+const char* displayName(ToneMapOperator op); // "Clip", "Reinhard (extended)", ...
 std::optional<ToneMapOperator> toneMapOperatorFromString(const std::string& name);
 std::vector<ToneMapOperator> allToneMapOperators();
 
 struct ToneMapParams {
     ToneMapOperator op = ToneMapOperator::Clip;
-    float whitePoint = 1e30f;       // Reinhard: luminance that maps to white (default: none)
-    float dragoBias = 0.85f;        // Drago bias b in [0.5, 1]
+    float whitePoint = 1e30f;          // Reinhard: luminance that maps to white (default: none)
+    float dragoBias = 0.85f;           // Drago bias b in [0.5, 1]
     float logAverageLuminance = 0.18f; // Drago: La of the image (after exposure)
-    float maxLuminance = 1.0f;      // Drago: Lmax of the image (after exposure)
+    float maxLuminance = 1.0f;         // Drago: Lmax of the image (after exposure)
 
     Status validate() const;
 };

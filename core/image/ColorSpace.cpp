@@ -25,25 +25,32 @@ Mat3 inverse(const Mat3& m)
     const double A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
     const double det = a * A + b * B + c * C;
     const double s = 1.0 / det;
-    return {float(A * s),  float(-(b * i - c * h) * s), float((b * f - c * e) * s),
-            float(B * s),  float((a * i - c * g) * s),  float(-(a * f - c * d) * s),
-            float(C * s),  float(-(a * h - b * g) * s), float((a * e - b * d) * s)};
+    return {float(A * s),
+            float(-(b * i - c * h) * s),
+            float((b * f - c * e) * s),
+            float(B * s),
+            float((a * i - c * g) * s),
+            float(-(a * f - c * d) * s),
+            float(C * s),
+            float(-(a * h - b * g) * s),
+            float((a * e - b * d) * s)};
 }
 
 Vec3 apply(const Mat3& m, Vec3 v)
 {
-    return {m[0] * v.r + m[1] * v.g + m[2] * v.b, m[3] * v.r + m[4] * v.g + m[5] * v.b,
+    return {m[0] * v.r + m[1] * v.g + m[2] * v.b,
+            m[3] * v.r + m[4] * v.g + m[5] * v.b,
             m[6] * v.r + m[7] * v.g + m[8] * v.b};
 }
 
 bool Chromaticities::approxEquals(const Chromaticities& o, float tol) const
 {
     auto near = [tol](float x, float y) { return std::fabs(x - y) <= tol; };
-    return near(redX, o.redX) && near(redY, o.redY) && near(greenX, o.greenX) && near(greenY, o.greenY)
-           && near(blueX, o.blueX) && near(blueY, o.blueY) && near(whiteX, o.whiteX) && near(whiteY, o.whiteY);
+    return near(redX, o.redX) && near(redY, o.redY) && near(greenX, o.greenX) && near(greenY, o.greenY) &&
+           near(blueX, o.blueX) && near(blueY, o.blueY) && near(whiteX, o.whiteX) && near(whiteY, o.whiteY);
 }
 
-const char* toString(Primaries p)
+const char* nameOf(Primaries p)
 {
     switch (p) {
     case Primaries::Rec709: return "rec709";
@@ -110,8 +117,12 @@ bool LinearColorSpace::operator==(const LinearColorSpace& other) const
 
 LinearColorSpace LinearColorSpace::fromChromaticities(const Chromaticities& c)
 {
-    for (Primaries p : {Primaries::Rec709, Primaries::Rec2020, Primaries::DisplayP3, Primaries::AcesAP0,
-                        Primaries::AcesAP1, Primaries::XYZ}) {
+    for (Primaries p : {Primaries::Rec709,
+                        Primaries::Rec2020,
+                        Primaries::DisplayP3,
+                        Primaries::AcesAP0,
+                        Primaries::AcesAP1,
+                        Primaries::XYZ}) {
         if (chromaticitiesOf(p).approxEquals(c, 2e-3f)) {
             return LinearColorSpace{p, {}};
         }
@@ -130,8 +141,15 @@ Mat3 rgbToXyz(const Chromaticities& c)
     const Vec3 w = xyz(c.whiteX, c.whiteY);
     const Mat3 m{r.r, g.r, b.r, r.g, g.g, b.g, r.b, g.b, b.b};
     const Vec3 s = apply(inverse(m), w);
-    return {m[0] * s.r, m[1] * s.g, m[2] * s.b, m[3] * s.r, m[4] * s.g, m[5] * s.b,
-            m[6] * s.r, m[7] * s.g, m[8] * s.b};
+    return {m[0] * s.r,
+            m[1] * s.g,
+            m[2] * s.b,
+            m[3] * s.r,
+            m[4] * s.g,
+            m[5] * s.b,
+            m[6] * s.r,
+            m[7] * s.g,
+            m[8] * s.b};
 }
 
 namespace {
@@ -155,7 +173,8 @@ Mat3 conversionMatrix(const LinearColorSpace& from, const LinearColorSpace& to)
     // XYZ is taken as absolute (no adaptation to or from its nominal E white), as OpenEXR and our
     // OCIO config's cie_xyz do: Rec.709 white becomes D65 XYZ (0.9505, 1, 1.089).
     const bool xyzInvolved = from.primaries == Primaries::XYZ || to.primaries == Primaries::XYZ;
-    if (!xyzInvolved && (std::fabs(cf.whiteX - ct.whiteX) > 1e-5f || std::fabs(cf.whiteY - ct.whiteY) > 1e-5f)) {
+    if (!xyzInvolved &&
+        (std::fabs(cf.whiteX - ct.whiteX) > 1e-5f || std::fabs(cf.whiteY - ct.whiteY) > 1e-5f)) {
         m = multiply(bradford(cf.whiteX, cf.whiteY, ct.whiteX, ct.whiteY), m);
     }
     return multiply(inverse(rgbToXyz(ct)), m);

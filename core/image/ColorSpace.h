@@ -14,7 +14,10 @@ struct Vec3 {
 Mat3 multiply(const Mat3& a, const Mat3& b);
 Mat3 inverse(const Mat3& m);
 Vec3 apply(const Mat3& m, Vec3 v);
-inline Mat3 identity3() { return {1, 0, 0, 0, 1, 0, 0, 0, 1}; }
+inline Mat3 identity3()
+{
+    return {1, 0, 0, 0, 1, 0, 0, 0, 1};
+}
 
 // CIE 1931 xy chromaticities of the three primaries and the white point, as stored in an EXR
 // `chromaticities` attribute or an ICC profile.
@@ -26,16 +29,16 @@ struct Chromaticities {
 
 // The RGB primaries of a linear (scene-referred) colour space.
 enum class Primaries {
-    Rec709,   // sRGB / BT.709, D65
-    Rec2020,  // BT.2020 / BT.2100, D65
+    Rec709,    // sRGB / BT.709, D65
+    Rec2020,   // BT.2020 / BT.2100, D65
     DisplayP3, // P3 primaries, D65 white
-    AcesAP0,  // ACES2065-1, ~D60
-    AcesAP1,  // ACEScg, ~D60
-    XYZ,      // CIE XYZ (identity "primaries"), E white
-    Custom,   // chromaticities given explicitly
+    AcesAP0,   // ACES2065-1, ~D60
+    AcesAP1,   // ACEScg, ~D60
+    XYZ,       // CIE XYZ (identity "primaries"), E white
+    Custom,    // chromaticities given explicitly
 };
 
-const char* toString(Primaries p);
+const char* nameOf(Primaries p);
 std::optional<Primaries> primariesFromString(const std::string& name);
 Chromaticities chromaticitiesOf(Primaries p);
 

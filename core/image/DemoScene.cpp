@@ -87,8 +87,8 @@ ImageF renderDemoScene(int w, int h)
                 const int cx = x - l.chartX, cy = y - l.chartY;
                 if (cx >= 0 && cy >= 0 && cx < chartW && cy < chartH) {
                     const int col = cx / (l.patchSize + l.patchGap), row = cy / (l.patchSize + l.patchGap);
-                    const bool inPatch = cx % (l.patchSize + l.patchGap) < l.patchSize
-                                         && cy % (l.patchSize + l.patchGap) < l.patchSize;
+                    const bool inPatch = cx % (l.patchSize + l.patchGap) < l.patchSize &&
+                                         cy % (l.patchSize + l.patchGap) < l.patchSize;
                     if (inPatch) {
                         const Vec3 refl = demoChartReflectance(row * 6 + col);
                         r = refl.r;
@@ -110,6 +110,7 @@ ImageF renderDemoScene(int w, int h)
         }
     });
     img.metadata.sourceFormat = "HDR Studio demo scene";
+    img.metadata.sourcePixelType = "float (generated)";
     img.metadata.attributes["hdrstudio:scene"] =
         "demo: sun 16384, sky 0.25-1.4, chart lit at 1.0, wedge 2^-8..2^8, shadow 0.03 (linear Rec.709)";
     return img;

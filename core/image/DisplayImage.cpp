@@ -9,7 +9,8 @@ namespace hdr::core {
 namespace {
 
 template <typename T>
-DisplayImage<T> encodeDisplay(const ImageF& image, const Transfer& transfer, const LinearColorSpace& primaries)
+DisplayImage<T>
+encodeDisplay(const ImageF& image, const Transfer& transfer, const LinearColorSpace& primaries)
 {
     DisplayImage<T> out;
     out.width = image.width();
@@ -54,13 +55,13 @@ DisplayImage8 encodeDisplay8(const ImageF& image, const Transfer& transfer, cons
     return encodeDisplay<std::uint8_t>(image, transfer, primaries);
 }
 
-DisplayImage16 encodeDisplay16(const ImageF& image, const Transfer& transfer, const LinearColorSpace& primaries)
+DisplayImage16
+encodeDisplay16(const ImageF& image, const Transfer& transfer, const LinearColorSpace& primaries)
 {
     return encodeDisplay<std::uint16_t>(image, transfer, primaries);
 }
 
-template <typename T>
-ImageF decodeDisplay(const DisplayImage<T>& image)
+template <typename T> ImageF decodeDisplay(const DisplayImage<T>& image)
 {
     ImageF out(image.width, image.height, image.channels, image.primaries);
     out.metadata = image.metadata;

@@ -6,18 +6,19 @@
 
 namespace hdr::core {
 
-Status checkImageSize(std::int64_t width, std::int64_t height, const ImageLimits& limits, const std::string& where)
+Status
+checkImageSize(std::int64_t width, std::int64_t height, const ImageLimits& limits, const std::string& where)
 {
     if (width <= 0 || height <= 0) {
         return fail(ErrorCode::CorruptData,
-                    "image size " + std::to_string(width) + " x " + std::to_string(height) + " is not valid", where);
+                    "image size " + std::to_string(width) + " x " + std::to_string(height) + " is not valid",
+                    where);
     }
-    if (width > limits.maxDimension || height > limits.maxDimension
-        || width * height > limits.maxPixels) {
+    if (width > limits.maxDimension || height > limits.maxDimension || width * height > limits.maxPixels) {
         return fail(ErrorCode::LimitExceeded,
-                    "image of " + std::to_string(width) + " x " + std::to_string(height)
-                        + " pixels is larger than the limit of " + std::to_string(limits.maxPixels / 1000000)
-                        + " megapixels",
+                    "image of " + std::to_string(width) + " x " + std::to_string(height) +
+                        " pixels is larger than the limit of " + std::to_string(limits.maxPixels / 1000000) +
+                        " megapixels",
                     where);
     }
     return {};
@@ -38,7 +39,8 @@ ImageF::ImageF(int width, int height, int channels, LinearColorSpace cs)
     m_pixels.assign(std::size_t(width) * std::size_t(height) * std::size_t(channels), 0.0f);
 }
 
-Result<ImageF> ImageF::allocate(int width, int height, int channels, const ImageLimits& limits, LinearColorSpace cs)
+Result<ImageF>
+ImageF::allocate(int width, int height, int channels, const ImageLimits& limits, LinearColorSpace cs)
 {
     if (auto ok = checkImageSize(width, height, limits, {}); !ok) {
         return tl::unexpected(ok.error());

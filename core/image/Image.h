@@ -16,7 +16,8 @@ struct ImageLimits {
     std::int64_t maxPixels = std::int64_t(1) << 28; // 268 megapixels (4.3 GB as float RGBA)
     int maxDimension = 1 << 18;                     // 262144 px on a side
 };
-Status checkImageSize(std::int64_t width, std::int64_t height, const ImageLimits& limits, const std::string& where);
+Status
+checkImageSize(std::int64_t width, std::int64_t height, const ImageLimits& limits, const std::string& where);
 
 // What we know about where an image came from; shown by `info` and the viewer, and the
 // attributes travel into files we write (EXR string attributes, PNG text chunks, ...).
@@ -40,8 +41,8 @@ public:
     // Allocates width x height x channels (3 or 4) zeroed floats. Throws HdrError on bad sizes.
     ImageF(int width, int height, int channels, LinearColorSpace colorSpace = {});
     // As the constructor, but checks the limits first and reports instead of throwing.
-    static Result<ImageF> allocate(int width, int height, int channels, const ImageLimits& limits,
-                                   LinearColorSpace colorSpace = {});
+    static Result<ImageF> allocate(
+        int width, int height, int channels, const ImageLimits& limits, LinearColorSpace colorSpace = {});
 
     int width() const { return m_width; }
     int height() const { return m_height; }
@@ -53,7 +54,10 @@ public:
     float* data() { return m_pixels.data(); }
     const float* data() const { return m_pixels.data(); }
     float* row(int y) { return m_pixels.data() + std::size_t(y) * std::size_t(m_width) * m_channels; }
-    const float* row(int y) const { return m_pixels.data() + std::size_t(y) * std::size_t(m_width) * m_channels; }
+    const float* row(int y) const
+    {
+        return m_pixels.data() + std::size_t(y) * std::size_t(m_width) * m_channels;
+    }
     float* pixel(int x, int y) { return row(y) + std::size_t(x) * m_channels; }
     const float* pixel(int x, int y) const { return row(y) + std::size_t(x) * m_channels; }
 

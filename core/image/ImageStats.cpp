@@ -20,7 +20,8 @@ LuminanceStats computeLuminanceStats(const ImageF& image)
     double sum = 0, logSum = 0;
     std::int64_t finite = 0;
     double minY = std::numeric_limits<double>::infinity(), maxY = -minY, minPos = minY;
-    float minC[3] = {std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity(),
+    float minC[3] = {std::numeric_limits<float>::infinity(),
+                     std::numeric_limits<float>::infinity(),
                      std::numeric_limits<float>::infinity()};
     float maxC[3] = {-minC[0], -minC[0], -minC[0]};
     const float* p = image.data();

@@ -12,15 +12,15 @@ namespace hdr::core {
 // and left out of every other figure.
 struct LuminanceStats {
     std::int64_t pixelCount = 0;
-    std::int64_t nanCount = 0;      // pixels with a NaN in R, G or B
-    std::int64_t infCount = 0;      // pixels with ±Inf in R, G or B (and no NaN)
+    std::int64_t nanCount = 0;         // pixels with a NaN in R, G or B
+    std::int64_t infCount = 0;         // pixels with ±Inf in R, G or B (and no NaN)
     std::int64_t nonPositiveCount = 0; // finite pixels with Y <= 0
-    double minLuminance = 0;        // over finite pixels
+    double minLuminance = 0;           // over finite pixels
     double minPositiveLuminance = 0;
     double maxLuminance = 0;
     double meanLuminance = 0;
-    double logAverageLuminance = 0; // exp(mean(log(1e-6 + Y))) over positive Y
-    double dynamicRangeStops = 0;   // log2(max / min positive)
+    double logAverageLuminance = 0;     // exp(mean(log(1e-6 + Y))) over positive Y
+    double dynamicRangeStops = 0;       // log2(max / min positive)
     double robustDynamicRangeStops = 0; // log2(p99.9 / p0.1) over positive Y
     float minChannel[3] = {0, 0, 0};
     float maxChannel[3] = {0, 0, 0};
@@ -47,6 +47,7 @@ struct LogHistogram {
     std::int64_t countClippedLow(float exposureEv, float blackLevel) const;
 };
 
-LogHistogram computeLogHistogram(const ImageF& image, int bins = 256, float minEv = -20.0f, float maxEv = 20.0f);
+LogHistogram
+computeLogHistogram(const ImageF& image, int bins = 256, float minEv = -20.0f, float maxEv = 20.0f);
 
 } // namespace hdr::core

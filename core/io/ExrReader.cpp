@@ -22,6 +22,7 @@
 //   "exr:<name>" with a short textual value (for `info`). Writers skip "exr:" keys.
 
 #include "common/Parallel.h"
+#include "io/ExrHeaderScan.h"
 #include "io/FormatReaders.h"
 
 #include <Iex.h>
@@ -504,6 +505,9 @@ Status checkIsExr(const std::filesystem::path& path)
 // the library (or we) allocate anything from it.
 void checkHeaderLimits(const std::filesystem::path& path, const ImageLimits& limits)
 {
+    if (auto ok = scanExrHeaderSizes(path); !ok) {
+        throw HdrError(ok.error());
+    }
     Imf::StdIFStream in(path.c_str());
     int magic = 0, version = 0;
     Imf::Xdr::read<Imf::StreamIO>(in, magic);

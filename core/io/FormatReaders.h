@@ -17,19 +17,20 @@ namespace hdr::core {
 struct ExrPartInfo {
     int index = 0;
     std::string name;
-    std::string type;                   // "scanlineimage", "tiledimage", "deepscanline", ...
-    int dataX = 0, dataY = 0, dataWidth = 0, dataHeight = 0;       // data window
+    std::string type; // "scanlineimage", "tiledimage", "deepscanline", ...
+    int dataX = 0, dataY = 0, dataWidth = 0, dataHeight = 0; // data window
     int displayX = 0, displayY = 0, displayWidth = 0, displayHeight = 0;
     std::string compression;
-    std::vector<std::string> channels;  // "R:half", "beauty.G:float", ...
-    std::vector<std::string> layers;    // distinct layer prefixes with colour channels ("" = none)
+    std::vector<std::string> channels; // "R:half", "beauty.G:float", ...
+    std::vector<std::string> layers;   // distinct layer prefixes with colour channels ("" = none)
 };
 Result<std::vector<ExrPartInfo>> inspectExr(const std::filesystem::path& path);
 Result<ImageF> readExr(const std::filesystem::path& path, const ReadOptions& options);
 Status writeExr(const ImageF& image, const std::filesystem::path& path, const WriteOptions& options);
 
 // --- Radiance RGBE (our own parser) ---
-Result<ImageF> decodeRgbe(std::span<const std::byte> bytes, const ReadOptions& options, const std::string& name);
+Result<ImageF>
+decodeRgbe(std::span<const std::byte> bytes, const ReadOptions& options, const std::string& name);
 Result<ImageF> readRgbe(const std::filesystem::path& path, const ReadOptions& options);
 std::vector<std::byte> encodeRgbe(const ImageF& image, const std::map<std::string, std::string>& headerLines);
 Status writeRgbe(const ImageF& image, const std::filesystem::path& path, const WriteOptions& options);
@@ -37,15 +38,18 @@ Status writeRgbe(const ImageF& image, const std::filesystem::path& path, const W
 // --- TIFF (libtiff): 8/16-bit display-referred, 32-bit float scene-linear ---
 Result<ImageF> readTiff(const std::filesystem::path& path, const ReadOptions& options);
 Status writeTiffFloat(const ImageF& image, const std::filesystem::path& path, const WriteOptions& options);
-Status writeTiffDisplay(const DisplayImage16& image, const std::filesystem::path& path, const WriteOptions& options);
+Status
+writeTiffDisplay(const DisplayImage16& image, const std::filesystem::path& path, const WriteOptions& options);
 
 // --- PNG (libpng): 8/16-bit, iCCP, cICP, tEXt ---
 Result<ImageF> readPng(const std::filesystem::path& path, const ReadOptions& options);
-Status writePngDisplay(const DisplayImage16& image, const std::filesystem::path& path, const WriteOptions& options);
+Status
+writePngDisplay(const DisplayImage16& image, const std::filesystem::path& path, const WriteOptions& options);
 
 // --- JPEG (libjpeg-turbo): 8-bit, ICC in APP2 ---
 Result<ImageF> readJpeg(const std::filesystem::path& path, const ReadOptions& options);
-Status writeJpegDisplay(const DisplayImage16& image, const std::filesystem::path& path, const WriteOptions& options);
+Status
+writeJpegDisplay(const DisplayImage16& image, const std::filesystem::path& path, const WriteOptions& options);
 
 // --- DNG (linear DNG writer: LinearRaw RGB, 16-bit or float) ---
 Status writeDng(const ImageF& image, const std::filesystem::path& path, const WriteOptions& options);

@@ -18,7 +18,7 @@ std::string lower(std::string s)
 }
 } // namespace
 
-const char* toString(FileFormat f)
+const char* nameOf(FileFormat f)
 {
     switch (f) {
     case FileFormat::Exr: return "exr";
@@ -63,15 +63,15 @@ FileFormat sniffFormat(const fs::path& p)
     if (n >= 2 && m[0] == '#' && m[1] == '?') return FileFormat::Rgbe;
     if (n >= 8 && m[0] == 0x89 && m[1] == 'P' && m[2] == 'N' && m[3] == 'G') return FileFormat::Png;
     if (n >= 3 && m[0] == 0xFF && m[1] == 0xD8 && m[2] == 0xFF) return FileFormat::Jpeg;
-    if (n >= 4 && ((m[0] == 'I' && m[1] == 'I' && (m[2] == 42 || m[2] == 43) && m[3] == 0)
-                   || (m[0] == 'M' && m[1] == 'M' && m[2] == 0 && (m[3] == 42 || m[3] == 43)))) {
+    if (n >= 4 && ((m[0] == 'I' && m[1] == 'I' && (m[2] == 42 || m[2] == 43) && m[3] == 0) ||
+                   (m[0] == 'M' && m[1] == 'M' && m[2] == 0 && (m[3] == 42 || m[3] == 43)))) {
         // DNG is a TIFF; the TIFF reader handles linear DNGs too.
         return FileFormat::Tiff;
     }
     return FileFormat::Unknown;
 }
 
-const char* toString(SampleType t)
+const char* nameOf(SampleType t)
 {
     switch (t) {
     case SampleType::U8: return "uint8";
@@ -82,7 +82,7 @@ const char* toString(SampleType t)
     return "?";
 }
 
-const char* toString(ExrCompression c)
+const char* nameOf(ExrCompression c)
 {
     switch (c) {
     case ExrCompression::None: return "none";
@@ -102,10 +102,17 @@ const char* toString(ExrCompression c)
 std::optional<ExrCompression> exrCompressionFromName(const std::string& name)
 {
     const std::string n = lower(name);
-    for (ExrCompression c : {ExrCompression::None, ExrCompression::Rle, ExrCompression::Zips, ExrCompression::Zip,
-                             ExrCompression::Piz, ExrCompression::Pxr24, ExrCompression::B44, ExrCompression::B44a,
-                             ExrCompression::Dwaa, ExrCompression::Dwab}) {
-        if (n == toString(c)) {
+    for (ExrCompression c : {ExrCompression::None,
+                             ExrCompression::Rle,
+                             ExrCompression::Zips,
+                             ExrCompression::Zip,
+                             ExrCompression::Piz,
+                             ExrCompression::Pxr24,
+                             ExrCompression::B44,
+                             ExrCompression::B44a,
+                             ExrCompression::Dwaa,
+                             ExrCompression::Dwab}) {
+        if (n == nameOf(c)) {
             return c;
         }
     }
@@ -131,7 +138,8 @@ Result<ImageF> readImage(const fs::path& path, const ReadOptions& options)
     case FileFormat::Unknown: break;
     }
     return fail(ErrorCode::UnsupportedFormat,
-                "not a supported image file (EXR, Radiance .hdr, TIFF, DNG, PNG and JPEG are)", path.string());
+                "not a supported image file (EXR, Radiance .hdr, TIFF, DNG, PNG and JPEG are)",
+                path.string());
 }
 
 SampleType effectiveSampleType(FileFormat format, const WriteOptions& options)
@@ -153,12 +161,13 @@ LinearColorSpace effectivePrimaries(const ImageF& image, FileFormat format, cons
     if (options.primaries) {
         return *options.primaries;
     }
-    const bool display = format == FileFormat::Png || format == FileFormat::Jpeg
-                         || (format == FileFormat::Tiff
-                             && (effectiveSampleType(format, options) == SampleType::U8
-                                 || effectiveSampleType(format, options) == SampleType::U16));
+    const bool display =
+        format == FileFormat::Png || format == FileFormat::Jpeg ||
+        (format == FileFormat::Tiff && (effectiveSampleType(format, options) == SampleType::U8 ||
+                                        effectiveSampleType(format, options) == SampleType::U16));
     if (display) {
-        const bool wide = options.transfer.kind == TransferKind::PQ || options.transfer.kind == TransferKind::HLG;
+        const bool wide =
+            options.transfer.kind == TransferKind::PQ || options.transfer.kind == TransferKind::HLG;
         return LinearColorSpace{wide ? Primaries::Rec2020 : Primaries::Rec709, {}};
     }
     return image.colorSpace;
@@ -174,7 +183,8 @@ Status writeDisplayImage(const DisplayImage16& image, const fs::path& path, cons
         o.sampleType = SampleType::U8;
     }
     if (*o.sampleType != SampleType::U8 && *o.sampleType != SampleType::U16) {
-        return fail(ErrorCode::InvalidArgument, "display-referred images are written with 8 or 16 bits per sample",
+        return fail(ErrorCode::InvalidArgument,
+                    "display-referred images are written with 8 or 16 bits per sample",
                     path.string());
     }
     switch (o.format) {
@@ -183,9 +193,10 @@ Status writeDisplayImage(const DisplayImage16& image, const fs::path& path, cons
     case FileFormat::Tiff: return writeTiffDisplay(image, path, o);
     default: break;
     }
-    return fail(ErrorCode::InvalidArgument,
-                "display-referred output needs a PNG, JPEG or TIFF file name (or --format png|png16|jpg|tiff)",
-                path.string());
+    return fail(
+        ErrorCode::InvalidArgument,
+        "display-referred output needs a PNG, JPEG or TIFF file name (or --format png|png16|jpg|tiff)",
+        path.string());
 }
 
 Status writeImage(const ImageF& image, const fs::path& path, const WriteOptions& options)
@@ -198,9 +209,10 @@ Status writeImage(const ImageF& image, const fs::path& path, const WriteOptions&
         o.format = formatFromExtension(path);
     }
     if (o.format == FileFormat::Unknown) {
-        return fail(ErrorCode::InvalidArgument,
-                    "cannot tell the output format from the file name; use .exr, .hdr, .tif, .png, .jpg or .dng",
-                    path.string());
+        return fail(
+            ErrorCode::InvalidArgument,
+            "cannot tell the output format from the file name; use .exr, .hdr, .tif, .png, .jpg or .dng",
+            path.string());
     }
     o.sampleType = effectiveSampleType(o.format, o);
     o.primaries = effectivePrimaries(image, o.format, o);
@@ -220,11 +232,13 @@ Status writeImage(const ImageF& image, const fs::path& path, const WriteOptions&
     case FileFormat::Png:
     case FileFormat::Jpeg: {
         if (o.format == FileFormat::Jpeg && *o.sampleType != SampleType::U8) {
-            return fail(ErrorCode::InvalidArgument, "JPEG files are 8-bit; use PNG or TIFF for 16-bit",
+            return fail(ErrorCode::InvalidArgument,
+                        "JPEG files are 8-bit; use PNG or TIFF for 16-bit",
                         path.string());
         }
         if (*o.sampleType != SampleType::U8 && *o.sampleType != SampleType::U16) {
-            return fail(ErrorCode::InvalidArgument, "PNG files are 8- or 16-bit; use EXR or TIFF for float",
+            return fail(ErrorCode::InvalidArgument,
+                        "PNG files are 8- or 16-bit; use EXR or TIFF for float",
                         path.string());
         }
         DisplayImage16 encoded = encodeDisplay16(image, o.transfer, *o.primaries);

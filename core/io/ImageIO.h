@@ -14,16 +14,17 @@ namespace hdr::core {
 
 enum class FileFormat { Unknown, Exr, Rgbe, Tiff, Png, Jpeg, Dng };
 
-const char* toString(FileFormat f);                              // "exr", "hdr", "tiff", "png", "jpg", "dng"
-std::optional<FileFormat> formatFromName(const std::string& n);  // accepts "exr", "hdr", "tif", "png16", ...
-FileFormat formatFromExtension(const std::filesystem::path& p);  // by extension, Unknown if none matches
-FileFormat sniffFormat(const std::filesystem::path& p);          // by magic bytes, Unknown if none matches
+const char* nameOf(FileFormat f);                               // "exr", "hdr", "tiff", "png", "jpg", "dng"
+std::optional<FileFormat> formatFromName(const std::string& n); // accepts "exr", "hdr", "tif", "png16", ...
+FileFormat formatFromExtension(const std::filesystem::path& p); // by extension, Unknown if none matches
+FileFormat sniffFormat(const std::filesystem::path& p);         // by magic bytes, Unknown if none matches
 
 enum class SampleType { U8, U16, Half, Float };
-const char* toString(SampleType t);
+const char* nameOf(SampleType t);
 
 enum class ExrCompression { None, Rle, Zips, Zip, Piz, Pxr24, B44, B44a, Dwaa, Dwab };
-const char* toString(ExrCompression c); // "none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab"
+const char*
+nameOf(ExrCompression c); // "none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab"
 std::optional<ExrCompression> exrCompressionFromName(const std::string& n);
 
 struct ReadOptions {
@@ -49,8 +50,8 @@ struct WriteOptions {
     std::optional<LinearColorSpace> primaries;
     int jpegQuality = 92;
     bool embedIcc = true;
-    bool overwrite = false;                          // never replace an existing file unless asked
-    std::map<std::string, std::string> attributes;   // extra metadata (merged over image.metadata.attributes)
+    bool overwrite = false;                        // never replace an existing file unless asked
+    std::map<std::string, std::string> attributes; // extra metadata (merged over image.metadata.attributes)
 };
 
 // Reads any supported file into scene-linear float (display-referred files are linearised
@@ -63,7 +64,8 @@ Status writeImage(const ImageF& image, const std::filesystem::path& path, const 
 
 // Writes an image that is already display-encoded (e.g. by an OCIO view) to PNG, JPEG or TIFF,
 // keeping its transfer and primaries tags (ICC / cICP). options.sampleType picks 8 or 16 bits.
-Status writeDisplayImage(const DisplayImage16& image, const std::filesystem::path& path,
+Status writeDisplayImage(const DisplayImage16& image,
+                         const std::filesystem::path& path,
                          const WriteOptions& options = {});
 
 // The primaries and sample type a write will actually use, after defaults.

@@ -9,7 +9,7 @@ namespace {
 constexpr qint64 kProgressEmitIntervalMs = 50; // at most ~20 progress updates a second per job
 }
 
-const char* toString(JobState s)
+const char* nameOf(JobState s)
 {
     switch (s) {
     case JobState::Queued: return "queued";
@@ -92,7 +92,8 @@ std::shared_ptr<JobManager::Context> JobManager::addJob(const QString& title, Jo
 
 void JobManager::postChanged(quint64 id)
 {
-    QMetaObject::invokeMethod(this, [this, id] { emit jobChanged(id); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, id] { emit jobChanged(id); }, Qt::QueuedConnection);
 }
 
 void JobManager::markRunning(quint64 id)
@@ -167,7 +168,8 @@ void JobManager::reportPreview(quint64 id, const PreviewFrame& frame)
         it->second.preview = frame;
         it->second.info.hasPreview = true;
     }
-    QMetaObject::invokeMethod(this, [this, id] { emit jobPreview(id); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, id] { emit jobPreview(id); }, Qt::QueuedConnection);
 }
 
 void JobManager::cancel(quint64 id)

@@ -7,8 +7,8 @@
 #include <QFuture>
 #include <QMutex>
 #include <QObject>
-#include <QString>
 #include <QPromise>
+#include <QString>
 #include <QThreadPool>
 
 #include <atomic>
@@ -25,7 +25,7 @@ enum class JobResource {
     Device,  // libtorch inference/training: exactly one at a time
 };
 
-const char* toString(JobState s);
+const char* nameOf(JobState s);
 
 struct JobInfo {
     quint64 id = 0;
@@ -61,8 +61,8 @@ public:
     // it failed, was cancelled or threw). A job cancelled before it started may finish with no
     // result at all: check resultCount(). Call from the manager's thread.
     template <typename T>
-    QFuture<Result<T>> submit(const QString& title, JobResource resource,
-                              std::function<Result<T>(JobContext&)> work);
+    QFuture<Result<T>>
+    submit(const QString& title, JobResource resource, std::function<Result<T>(JobContext&)> work);
 
     void cancel(quint64 id);
     void cancelAll();
@@ -116,10 +116,7 @@ public:
         , m_id(id)
     {
     }
-    bool isCancelled() const override
-    {
-        return m_cancelled.load(std::memory_order_relaxed);
-    }
+    bool isCancelled() const override { return m_cancelled.load(std::memory_order_relaxed); }
     void setProgress(double fraction, std::string_view stage) override;
     void publishPreview(const PreviewFrame& frame) override;
     void cancel() { m_cancelled.store(true); }
@@ -132,8 +129,8 @@ private:
 };
 
 template <typename T>
-QFuture<Result<T>> JobManager::submit(const QString& title, JobResource resource,
-                                      std::function<Result<T>(JobContext&)> work)
+QFuture<Result<T>>
+JobManager::submit(const QString& title, JobResource resource, std::function<Result<T>(JobContext&)> work)
 {
     std::shared_ptr<Context> ctx = addJob(title, resource);
     const quint64 id = ctx->id();

@@ -23,7 +23,9 @@ Run cli(const QStringList& args)
     QProcess p;
     p.start(QStringLiteral(HDR_CLI_PATH), args);
     p.waitForFinished(60000);
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    return {p.exitCode(),
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
 }
 } // namespace
 
@@ -76,8 +78,13 @@ private slots:
     void convertAppliesExposureAndView()
     {
         const QString png = path("wedge.png");
-        const Run r = cli({QStringLiteral("convert"), m_exr, png, QStringLiteral("--exposure"), QStringLiteral("2"),
-                           QStringLiteral("--format"), QStringLiteral("png16")});
+        const Run r = cli({QStringLiteral("convert"),
+                           m_exr,
+                           png,
+                           QStringLiteral("--exposure"),
+                           QStringLiteral("2"),
+                           QStringLiteral("--format"),
+                           QStringLiteral("png16")});
         QCOMPARE(r.code, 0);
         auto back = readImage(png.toStdString());
         HDR_VERIFY_OK(back);
@@ -97,7 +104,8 @@ private slots:
     {
         QFETCH(QString, name);
         const QString out = m_dir.filePath(name);
-        const Run r = cli({QStringLiteral("convert"), m_exr, out, QStringLiteral("--exposure"), QStringLiteral("-1")});
+        const Run r =
+            cli({QStringLiteral("convert"), m_exr, out, QStringLiteral("--exposure"), QStringLiteral("-1")});
         QCOMPARE(r.code, 0);
         auto back = readImage(out.toStdString());
         HDR_VERIFY_OK(back);
@@ -130,13 +138,24 @@ private slots:
         QVERIFY(missing.err.contains(QStringLiteral("not found")));
         QCOMPARE(cli({QStringLiteral("convert"), m_exr}).code, 2);
         QCOMPARE(cli({QStringLiteral("convert"), m_exr, path("x.exr"), QStringLiteral("--bogus")}).code, 2);
-        QCOMPARE(cli({QStringLiteral("convert"), m_exr, path("x.exr"), QStringLiteral("--view"), QStringLiteral("AgX")}).code, 2);
+        QCOMPARE(cli({QStringLiteral("convert"),
+                      m_exr,
+                      path("x.exr"),
+                      QStringLiteral("--view"),
+                      QStringLiteral("AgX")})
+                     .code,
+                 2);
         QCOMPARE(cli({QStringLiteral("frobnicate")}).code, 2);
     }
     void demoWritesTheSceneAndSaysWhere()
     {
-        const Run r = cli({QStringLiteral("demo"), QStringLiteral("--output"), path("demo"), QStringLiteral("--width"),
-                           QStringLiteral("320"), QStringLiteral("--height"), QStringLiteral("180")});
+        const Run r = cli({QStringLiteral("demo"),
+                           QStringLiteral("--output"),
+                           path("demo"),
+                           QStringLiteral("--width"),
+                           QStringLiteral("320"),
+                           QStringLiteral("--height"),
+                           QStringLiteral("180")});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("wrote ")));
         const QStringList files = QDir(path("demo")).entryList({QStringLiteral("demo-*.exr")});

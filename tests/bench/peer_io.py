@@ -40,8 +40,10 @@ def main():
         for f in args.exr:
             def read():
                 inp = oiio.ImageInput.open(f)
-                pixels = inp.read_image(0, 0, 0, -1, "float")
+                pixels = inp.read_image("float")  # all channels, as our reader returns
                 inp.close()
+                if pixels is None or pixels.shape[2] != inp.spec().nchannels:
+                    raise RuntimeError("OIIO read failed for %s" % f)
                 return pixels
 
             pixels = read()
@@ -53,8 +55,8 @@ def main():
                 o = oiio.ImageOutput.create(dst)
                 s = oiio.ImageSpec(spec.width, spec.height, spec.nchannels, "half")
                 s.attribute("compression", "zip")
-                o.open(dst, s)
-                o.write_image(pixels)
+                if not (o.open(dst, s) and o.write_image(pixels)):
+                    raise RuntimeError("OIIO write failed: %s" % o.geterror())
                 o.close()
 
             out["oiio_write"][f] = best_of(args.repeat, write)

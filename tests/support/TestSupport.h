@@ -24,28 +24,28 @@ void initTestEnvironment();
 } // namespace hdr::test
 
 // Skips the current test when a shared data file is missing, saying which and why.
-#define HDR_REQUIRE_SHARED(rel)                                                                            \
-    do {                                                                                                   \
-        if (!hdr::test::haveShared(rel))                                                                   \
-            QSKIP(qPrintable(QStringLiteral("needs ../shared/%1 (shared test data, absent in a user's clone)") \
-                                 .arg(QString::fromStdString(rel))));                                      \
+#define HDR_REQUIRE_SHARED(rel)                                                                              \
+    do {                                                                                                     \
+        if (!hdr::test::haveShared(rel))                                                                     \
+            QSKIP(                                                                                           \
+                qPrintable(QStringLiteral("needs ../shared/%1 (shared test data, absent in a user's clone)") \
+                               .arg(QString::fromStdString(rel))));                                          \
     } while (0)
 
 // Fails the test with the error's message when a Result holds an error.
-#define HDR_VERIFY_OK(expr)                                                                                \
-    do {                                                                                                   \
-        const auto& hdrResult_ = (expr);                                                                   \
-        if (!hdrResult_)                                                                                   \
-            QFAIL(qPrintable(QString::fromStdString(hdrResult_.error().describe())));                      \
+#define HDR_VERIFY_OK(expr)                                                                                  \
+    do {                                                                                                     \
+        const auto& hdrResult_ = (expr);                                                                     \
+        if (!hdrResult_) QFAIL(qPrintable(QString::fromStdString(hdrResult_.error().describe())));           \
     } while (0)
 
 // QTEST_MAIN variants that install the hermetic fixture first.
-#define HDR_TEST_MAIN(TestClass)                                                                           \
-    int main(int argc, char** argv)                                                                        \
-    {                                                                                                      \
-        hdr::test::initTestEnvironment();                                                                  \
-        QCoreApplication app(argc, argv);                                                                  \
-        TestClass tc;                                                                                      \
-        QTEST_SET_MAIN_SOURCE_PATH                                                                         \
-        return QTest::qExec(&tc, argc, argv);                                                              \
+#define HDR_TEST_MAIN(TestClass)                                                                             \
+    int main(int argc, char** argv)                                                                          \
+    {                                                                                                        \
+        hdr::test::initTestEnvironment();                                                                    \
+        QCoreApplication app(argc, argv);                                                                    \
+        TestClass tc;                                                                                        \
+        QTEST_SET_MAIN_SOURCE_PATH                                                                           \
+        return QTest::qExec(&tc, argc, argv);                                                                \
     }

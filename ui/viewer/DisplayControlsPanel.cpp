@@ -63,7 +63,8 @@ DisplayControlsPanel::DisplayControlsPanel(QWidget* parent)
     m_toneMapCombo = new QComboBox;
     m_toneMapCombo->setObjectName(QStringLiteral("toneMapCombo"));
     for (core::ToneMapOperator op : core::allToneMapOperators()) {
-        m_toneMapCombo->addItem(QString::fromUtf8(core::displayName(op)), QString::fromUtf8(core::toString(op)));
+        m_toneMapCombo->addItem(QString::fromUtf8(core::displayName(op)),
+                                QString::fromUtf8(core::nameOf(op)));
     }
     form->addRow(tr("Tone map"), m_toneMapCombo);
 
@@ -123,8 +124,9 @@ DisplayControlsPanel::DisplayControlsPanel(QWidget* parent)
     }
     connect(normalize, &QPushButton::clicked, this, &DisplayControlsPanel::normalizeRequested);
     connect(reset, &QPushButton::clicked, this, &DisplayControlsPanel::resetDisplay);
-    connect(m_splitSlider, &QSlider::valueChanged, this,
-            [this](int v) { emit compareSplitChanged(double(v) / 1000.0); });
+    connect(m_splitSlider, &QSlider::valueChanged, this, [this](int v) {
+        emit compareSplitChanged(double(v) / 1000.0);
+    });
 }
 
 void DisplayControlsPanel::setOcioConfig(std::shared_ptr<const core::OcioConfig> config)
@@ -155,7 +157,8 @@ void DisplayControlsPanel::populateViews()
             m_viewCombo->addItem(QString::fromStdString(v));
         }
         const int keep = m_viewCombo->findText(previous);
-        m_viewCombo->setCurrentIndex(keep >= 0 ? keep : m_viewCombo->findText(QString::fromStdString(m_ocio->defaultView(display))));
+        m_viewCombo->setCurrentIndex(
+            keep >= 0 ? keep : m_viewCombo->findText(QString::fromStdString(m_ocio->defaultView(display))));
     } else {
         m_viewCombo->addItem(tr("Standard"));
     }
@@ -192,7 +195,7 @@ void DisplayControlsPanel::setSettings(const core::DisplaySettings& s)
     if (!s.view.empty()) {
         m_viewCombo->setCurrentText(QString::fromStdString(s.view));
     }
-    m_toneMapCombo->setCurrentIndex(m_toneMapCombo->findData(QString::fromUtf8(core::toString(s.toneMap.op))));
+    m_toneMapCombo->setCurrentIndex(m_toneMapCombo->findData(QString::fromUtf8(core::nameOf(s.toneMap.op))));
     m_overlayCombo->setCurrentIndex(m_overlayCombo->findData(int(s.overlay)));
     m_headroomSpin->setValue(double(s.displayHeadroomStops));
     m_updating = false;

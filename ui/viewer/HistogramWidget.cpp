@@ -66,7 +66,8 @@ void HistogramWidget::paintEvent(QPaintEvent*)
     // Display range at this exposure: scene EV from black level to white (+ headroom).
     const float white = m_settings.displayHeadroomStops - m_settings.exposureEv;
     const float black = std::log2(core::kBlackClipLevel) - m_settings.exposureEv;
-    p.fillRect(QRectF(QPointF(xOf(black), plot.top()), QPointF(xOf(white), plot.bottom())), QColor(55, 55, 65));
+    p.fillRect(QRectF(QPointF(xOf(black), plot.top()), QPointF(xOf(white), plot.bottom())),
+               QColor(55, 55, 65));
 
     std::uint32_t peak = 1;
     for (std::uint32_t c : m_hist.luminance) {
@@ -104,7 +105,8 @@ void HistogramWidget::paintEvent(QPaintEvent*)
     const double total = double(std::max<std::int64_t>(1, m_hist.total));
     const std::int64_t hi = clippedHighlights(), lo = crushedShadows();
     p.setPen(QColor(210, 210, 210));
-    p.drawText(QRectF(6, height() - 17, width() - 12, 15), Qt::AlignLeft | Qt::AlignVCenter,
+    p.drawText(QRectF(6, height() - 17, width() - 12, 15),
+               Qt::AlignLeft | Qt::AlignVCenter,
                tr("clipped %1 px (%2%)   crushed %3 px (%4%)   stops (log2 Y)")
                    .arg(hi)
                    .arg(100.0 * double(hi) / total, 0, 'f', 2)

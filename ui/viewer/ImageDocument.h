@@ -28,9 +28,10 @@ struct ImageDocument {
 using DocumentPtr = std::shared_ptr<const ImageDocument>;
 
 // Builds a document from pixels: pyramid, statistics, histogram. Checks cancellation between stages.
-core::Result<DocumentPtr> buildDocument(core::ImageF image, const QString& path, const QString& displayName,
-                                        core::JobContext& ctx);
+core::Result<DocumentPtr>
+buildDocument(core::ImageF image, const QString& path, const QString& displayName, core::JobContext& ctx);
 // Reads a file and builds its document (the body of an "Open" job).
-core::Result<DocumentPtr> loadDocument(const QString& path, const core::ReadOptions& options, core::JobContext& ctx);
+core::Result<DocumentPtr>
+loadDocument(const QString& path, const core::ReadOptions& options, core::JobContext& ctx);
 
 } // namespace hdr::ui

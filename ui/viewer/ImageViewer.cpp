@@ -32,7 +32,6 @@ struct ImageViewer::RenderResult {
     QString error;
 };
 
-
 ImageViewer::ImageViewer(QWidget* parent)
     : QWidget(parent)
 {
@@ -182,8 +181,8 @@ void ImageViewer::paintEvent(QPaintEvent*)
         return;
     }
     if (!m_frame.isNull()) {
-        if (m_frameViewport.zoom == m_viewport.zoom && m_frameViewport.centerX == m_viewport.centerX
-            && m_frameViewport.centerY == m_viewport.centerY) {
+        if (m_frameViewport.zoom == m_viewport.zoom && m_frameViewport.centerX == m_viewport.centerX &&
+            m_frameViewport.centerY == m_viewport.centerY) {
             p.drawImage(0, 0, m_frame);
         } else {
             // Re-project the last frame to the current zoom/pan until the new one arrives.
@@ -199,8 +198,11 @@ void ImageViewer::paintEvent(QPaintEvent*)
         p.setPen(QPen(QColor(255, 255, 255, 200), 1));
         p.drawLine(x, 0, x, height());
         p.setPen(QColor(235, 235, 235));
-        p.drawText(QRect(8, 6, x - 16, 20), Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("A: ") + m_doc->displayName);
-        p.drawText(QRect(x + 8, 6, width() - x - 16, 20), Qt::AlignRight | Qt::AlignVCenter,
+        p.drawText(QRect(8, 6, x - 16, 20),
+                   Qt::AlignLeft | Qt::AlignVCenter,
+                   QStringLiteral("A: ") + m_doc->displayName);
+        p.drawText(QRect(x + 8, 6, width() - x - 16, 20),
+                   Qt::AlignRight | Qt::AlignVCenter,
                    QStringLiteral("B: ") + m_compareDoc->displayName);
     }
     if (!m_lastError.isEmpty()) {
@@ -234,8 +236,8 @@ void ImageViewer::mousePressEvent(QMouseEvent* e)
 {
     m_lastMouse = e->position();
     const int splitX = int(std::lround(m_split * width()));
-    if (m_compareDoc && e->button() == Qt::LeftButton
-        && (std::abs(e->position().x() - splitX) < 6 || (e->modifiers() & Qt::ControlModifier))) {
+    if (m_compareDoc && e->button() == Qt::LeftButton &&
+        (std::abs(e->position().x() - splitX) < 6 || (e->modifiers() & Qt::ControlModifier))) {
         m_draggingSplit = true;
         setCompareSplit(e->position().x() / std::max(1, width()));
     } else if (e->button() == Qt::LeftButton || e->button() == Qt::MiddleButton) {
@@ -287,7 +289,8 @@ void ImageViewer::probeAt(QPointF pos)
     }
     const bool inB = m_compareDoc && pos.x() > m_split * width();
     const DocumentPtr& doc = inB ? m_compareDoc : m_doc;
-    emit pixelProbed(core::probePixel(doc->image(), m_viewport.imageX(pos.x()), m_viewport.imageY(pos.y())), inB);
+    emit pixelProbed(core::probePixel(doc->image(), m_viewport.imageX(pos.x()), m_viewport.imageY(pos.y())),
+                     inB);
 }
 
 // Runs on the render pool: builds the transform(s) and renders the viewport (A, then B right of the split).
@@ -322,8 +325,11 @@ std::shared_ptr<ImageViewer::RenderResult> ImageViewer::renderFrame(const Render
             return result;
         }
         QImage frameB(rq.viewport.width, rq.viewport.height, QImage::Format_RGB32);
-        core::renderViewport(*rq.compareDoc->pyramid, *transformB, rq.viewport,
-                             reinterpret_cast<std::uint32_t*>(frameB.bits()), std::size_t(frameB.bytesPerLine() / 4));
+        core::renderViewport(*rq.compareDoc->pyramid,
+                             *transformB,
+                             rq.viewport,
+                             reinterpret_cast<std::uint32_t*>(frameB.bits()),
+                             std::size_t(frameB.bytesPerLine() / 4));
         const int splitX = std::clamp(int(std::lround(rq.split * rq.viewport.width)), 0, rq.viewport.width);
         for (int y = 0; y < frame.height(); ++y) {
             auto* dst = reinterpret_cast<std::uint32_t*>(frame.scanLine(y));

@@ -13,7 +13,8 @@ class TestParallel : public QObject {
 private slots:
     void coversEveryIndexExactlyOnce()
     {
-        for (std::size_t count : {std::size_t(0), std::size_t(1), std::size_t(7), std::size_t(1000), std::size_t(12345)}) {
+        for (std::size_t count :
+             {std::size_t(0), std::size_t(1), std::size_t(7), std::size_t(1000), std::size_t(12345)}) {
             std::vector<std::atomic<int>> hits(count);
             parallelFor(count, 13, [&](std::size_t b, std::size_t e) {
                 for (std::size_t i = b; i < e; ++i) {

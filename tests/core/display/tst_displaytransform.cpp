@@ -10,8 +10,14 @@
 using namespace hdr::core;
 
 namespace {
-int red(std::uint32_t argb) { return int((argb >> 16) & 0xff); }
-int green(std::uint32_t argb) { return int((argb >> 8) & 0xff); }
+int red(std::uint32_t argb)
+{
+    return int((argb >> 16) & 0xff);
+}
+int green(std::uint32_t argb)
+{
+    return int((argb >> 8) & 0xff);
+}
 
 std::uint32_t renderGrey(const DisplayTransform& t, float v)
 {

@@ -27,7 +27,8 @@ private slots:
         QVERIFY(std::fabs(grey(ToneMapOperator::Reinhard, 1.0f) - 0.5f) < 1e-5f); // L/(1+L)
         // Hill's ACES fit at 0.18 (input matrix leaves grey unchanged up to rounding).
         const float v = 0.18f;
-        const float fit = (v * (v + 0.0245786f) - 0.000090537f) / (v * (0.983729f * v + 0.4329510f) + 0.238081f);
+        const float fit =
+            (v * (v + 0.0245786f) - 0.000090537f) / (v * (0.983729f * v + 0.4329510f) + 0.238081f);
         QVERIFY(std::fabs(grey(ToneMapOperator::AcesFitted, 0.18f) - fit) < 2e-3f);
         // PBR Neutral leaves values below the compression start nearly untouched (offset only).
         QVERIFY(std::fabs(grey(ToneMapOperator::PbrNeutral, 0.5f) - 0.46f) < 1e-5f);
@@ -36,7 +37,7 @@ private slots:
     {
         QTest::addColumn<int>("op");
         for (ToneMapOperator op : allToneMapOperators()) {
-            QTest::newRow(toString(op)) << int(op);
+            QTest::newRow(nameOf(op)) << int(op);
         }
     }
     void everyOperatorIsMonotonicAndBounded()
@@ -60,18 +61,26 @@ private slots:
                 float r = x, g = x, b = x;
                 toneMapPixel(p, r, g, b);
                 QVERIFY2(std::fabs(r - g) < 2e-3f && std::fabs(b - g) < 2e-3f,
-                         qPrintable(QStringLiteral("%1(%2) = %3 %4 %5").arg(QString::fromLatin1(toString(op))).arg(x).arg(r).arg(g).arg(b)));
+                         qPrintable(QStringLiteral("%1(%2) = %3 %4 %5")
+                                        .arg(QString::fromLatin1(nameOf(op)))
+                                        .arg(x)
+                                        .arg(r)
+                                        .arg(g)
+                                        .arg(b)));
             }
         }
     }
     void specialValuesAreSafe()
     {
-        const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+        const float nan = std::numeric_limits<float>::quiet_NaN(),
+                    inf = std::numeric_limits<float>::infinity();
         for (ToneMapOperator op : allToneMapOperators()) {
             for (float x : {nan, inf, -inf, -3.0f, 1e-42f, 0.0f, 1e30f}) {
                 const float y = grey(op, x);
-                QVERIFY2(std::isfinite(y) && y >= 0.0f && y <= 1.0f,
-                         qPrintable(QStringLiteral("%1(%2) = %3").arg(QString::fromLatin1(toString(op))).arg(x).arg(y)));
+                QVERIFY2(
+                    std::isfinite(y) && y >= 0.0f && y <= 1.0f,
+                    qPrintable(
+                        QStringLiteral("%1(%2) = %3").arg(QString::fromLatin1(nameOf(op))).arg(x).arg(y)));
             }
         }
     }
@@ -87,7 +96,8 @@ private slots:
             std::vector<float> bulk = px;
             toneMapPixels(p, bulk.data(), 300, 4);
             for (int i = 0; i < 300; ++i) {
-                float r = px[std::size_t(i) * 4], g = px[std::size_t(i) * 4 + 1], b = px[std::size_t(i) * 4 + 2];
+                float r = px[std::size_t(i) * 4], g = px[std::size_t(i) * 4 + 1],
+                      b = px[std::size_t(i) * 4 + 2];
                 toneMapPixel(p, r, g, b);
                 QCOMPARE(bulk[std::size_t(i) * 4], r);
                 QCOMPARE(bulk[std::size_t(i) * 4 + 2], b);

@@ -44,7 +44,8 @@ private slots:
         ImageF img(1, 1, 4, LinearColorSpace{Primaries::Rec709, {}});
         img.pixel(0, 0)[0] = 1.0f;
         img.pixel(0, 0)[3] = 0.25f;
-        const DisplayImage16 d = encodeDisplay16(img, Transfer::linear(), LinearColorSpace{Primaries::Rec2020, {}});
+        const DisplayImage16 d =
+            encodeDisplay16(img, Transfer::linear(), LinearColorSpace{Primaries::Rec2020, {}});
         // Pure Rec.709 red in Rec.2020: (0.6274, 0.0691, 0.0164).
         QVERIFY(std::abs(int(d.pixels[0]) - int(std::lround(0.6274 * 65535))) < 20);
         QVERIFY(std::abs(int(d.pixels[1]) - int(std::lround(0.0691 * 65535))) < 20);
@@ -86,7 +87,7 @@ private slots:
         const LogHistogram h = computeLogHistogram(img);
         QCOMPARE(h.total, std::int64_t(100));
         QCOMPARE(h.countClippedHigh(0.0f), std::int64_t(10));
-        QCOMPARE(h.countClippedHigh(-4.0f), std::int64_t(0)); // four stops down: nothing clips
+        QCOMPARE(h.countClippedHigh(-4.0f), std::int64_t(0));  // four stops down: nothing clips
         QCOMPARE(h.countClippedHigh(4.0f), std::int64_t(100)); // four stops up: 0.1 * 16 > 1
         QCOMPARE(h.countClippedLow(0.0f, 1.0f / 4096), std::int64_t(0));
         QCOMPARE(h.countClippedLow(-10.0f, 1.0f / 4096), std::int64_t(90));
@@ -99,14 +100,17 @@ private slots:
         QCOMPARE(img.pixel(l.shadowX, l.shadowY)[1], kDemoShadowRadiance);
         // Step wedge: patch k has radiance 2^(k-8).
         for (int k = 0; k < 17; ++k) {
-            const float v = img.pixel(l.wedgeX + k * l.wedgePatch + l.wedgePatch / 2, l.wedgeY + l.wedgePatch / 2)[0];
+            const float v =
+                img.pixel(l.wedgeX + k * l.wedgePatch + l.wedgePatch / 2, l.wedgeY + l.wedgePatch / 2)[0];
             QCOMPARE(v, std::exp2(float(k - 8)));
         }
         // Chart patch 19 (white) is lit at 1.0.
-        const float white = img.pixel(l.chartX + l.patchSize / 2, l.chartY + 3 * (l.patchSize + l.patchGap) + 2)[1];
+        const float white =
+            img.pixel(l.chartX + l.patchSize / 2, l.chartY + 3 * (l.patchSize + l.patchGap) + 2)[1];
         QCOMPARE(white, demoChartReflectance(18).g);
         const LuminanceStats s = computeLuminanceStats(img);
-        QVERIFY2(std::log2(s.maxLuminance / kDemoShadowRadiance) >= 15.0, "sun must be 15+ stops above the shadows");
+        QVERIFY2(std::log2(s.maxLuminance / kDemoShadowRadiance) >= 15.0,
+                 "sun must be 15+ stops above the shadows");
     }
 };
 

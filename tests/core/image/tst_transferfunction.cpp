@@ -47,19 +47,25 @@ private slots:
         auto t = Transfer::fromString(name.toStdString());
         QVERIFY(t.has_value());
         QCOMPARE(QString::fromStdString(t->name()), name);
-        const float maxLinear = t->kind == TransferKind::PQ ? 49.0f : t->kind == TransferKind::HLG ? 3.7f : 1.0f;
+        const float maxLinear = t->kind == TransferKind::PQ    ? 49.0f
+                                : t->kind == TransferKind::HLG ? 3.7f
+                                                               : 1.0f;
         for (float x = 1e-4f; x <= maxLinear; x *= 1.37f) {
             const float back = decode(*t, encode(*t, x));
-            QVERIFY2(std::fabs(back - x) <= 2e-4f * x + 1e-6f, qPrintable(QStringLiteral("%1 -> %2").arg(x).arg(back)));
+            QVERIFY2(std::fabs(back - x) <= 2e-4f * x + 1e-6f,
+                     qPrintable(QStringLiteral("%1 -> %2").arg(x).arg(back)));
         }
     }
     void hostileInputsStayFinite()
     {
-        const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
-        for (const Transfer& t : {Transfer::srgb(), Transfer::pureGamma(2.4f), Transfer::pq(), Transfer::hlg()}) {
+        const float nan = std::numeric_limits<float>::quiet_NaN(),
+                    inf = std::numeric_limits<float>::infinity();
+        for (const Transfer& t :
+             {Transfer::srgb(), Transfer::pureGamma(2.4f), Transfer::pq(), Transfer::hlg()}) {
             for (float v : {nan, inf, -inf, -1.0f, 1e-40f, 1e30f}) {
                 const float e = encode(t, v);
-                QVERIFY2(std::isfinite(e) || (v == inf && t.kind != TransferKind::PQ && t.kind != TransferKind::HLG),
+                QVERIFY2(std::isfinite(e) ||
+                             (v == inf && t.kind != TransferKind::PQ && t.kind != TransferKind::HLG),
                          qPrintable(QString::fromStdString(t.name())));
                 if (std::isfinite(e)) {
                     QVERIFY(e >= 0.0f);

@@ -109,8 +109,8 @@ private slots:
         QCOMPARE(read->metadata.sourceFormat, std::string("DNG"));
         QCOMPARE(read->width(), 64);
         QCOMPARE(read->height(), 48);
-        QCOMPARE(QString::fromLatin1(toString(read->colorSpace.primaries)),
-                 QString::fromLatin1(toString(cs.primaries)));
+        QCOMPARE(QString::fromLatin1(nameOf(read->colorSpace.primaries)),
+                 QString::fromLatin1(nameOf(cs.primaries)));
         // 16-bit: one code of the 4.0 peak; float: rounding only.
         const float tolerance = real ? 1e-5f : 4.0f / 65535.0f;
         for (int y = 0; y < 48; ++y) {
@@ -206,15 +206,15 @@ private slots:
         const auto size = fs::file_size(path);
         const auto again = writeImage(testImage(16, 16), path, {});
         QVERIFY(!again);
-        QCOMPARE(QString::fromLatin1(toString(again.error().code)),
-                 QString::fromLatin1(toString(ErrorCode::AlreadyExists)));
+        QCOMPARE(QString::fromLatin1(nameOf(again.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::AlreadyExists)));
         QCOMPARE(fs::file_size(path), size);
         WriteOptions eightBit;
         eightBit.sampleType = SampleType::U8;
         const auto bad = writeImage(testImage(8, 8), file("bad.dng"), eightBit);
         QVERIFY(!bad);
-        QCOMPARE(QString::fromLatin1(toString(bad.error().code)),
-                 QString::fromLatin1(toString(ErrorCode::InvalidArgument)));
+        QCOMPARE(QString::fromLatin1(nameOf(bad.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::InvalidArgument)));
     }
 };
 

@@ -27,13 +27,13 @@
 using namespace hdr::core;
 namespace fs = std::filesystem;
 
-// Not QCOMPARE: for our enums it would pick hdr::core::toString() (by ADL), whose static string
+// Not QCOMPARE: for our enums it would pick hdr::core::nameOf() (by ADL), whose static string
 // QTest then delete[]s.
 #define HDR_EXPECT_ERROR(result, expectedCode)                                                               \
     do {                                                                                                     \
         QVERIFY2(!(result), "expected an error");                                                            \
         QVERIFY2((result).error().code == (expectedCode),                                                    \
-                 qPrintable(QString::fromStdString(std::string(toString((result).error().code)) + ": " +     \
+                 qPrintable(QString::fromStdString(std::string(nameOf((result).error().code)) + ": " +       \
                                                    (result).error().describe())));                           \
     } while (0)
 
@@ -155,7 +155,7 @@ private slots:
         for (int c = int(ExrCompression::None); c <= int(ExrCompression::Dwab); ++c) {
             for (bool useFloat : {false, true}) {
                 for (int channels : {3, 4}) {
-                    const std::string name = std::string(toString(ExrCompression(c))) +
+                    const std::string name = std::string(nameOf(ExrCompression(c))) +
                                              (useFloat ? "-float" : "-half") +
                                              (channels == 4 ? "-rgba" : "-rgb");
                     QTest::newRow(name.c_str()) << c << useFloat << channels;
@@ -188,7 +188,7 @@ private slots:
         QCOMPARE(read->metadata.sourceFormat, std::string("OpenEXR"));
         QCOMPARE(read->metadata.sourcePixelType, std::string(useFloat ? "float" : "half"));
         QCOMPARE(QString::fromStdString(read->metadata.sourceCompression).toLower(),
-                 QString::fromLatin1(toString(comp)));
+                 QString::fromLatin1(nameOf(comp)));
 
         const std::size_t n = std::size_t(source.pixelCount()) * channels;
         if (lossless) {
@@ -225,7 +225,7 @@ private slots:
         HDR_VERIFY_OK(writeExr(img, path, options));
         auto read = readExr(path, {});
         HDR_VERIFY_OK(read);
-        QVERIFY2(read->colorSpace.primaries == Primaries::Rec2020, toString(read->colorSpace.primaries));
+        QVERIFY2(read->colorSpace.primaries == Primaries::Rec2020, nameOf(read->colorSpace.primaries));
         QCOMPARE(read->metadata.attributes.at("hdr:prompt"), std::string("a sunset over the sea, 8k"));
         QCOMPARE(read->metadata.attributes.at("hdr:seed"), std::string("42"));
         QCOMPARE(read->metadata.attributes.at("exr:dataWindow"), std::string("0 0 31 15"));
@@ -243,7 +243,7 @@ private slots:
         HDR_VERIFY_OK(writeExr(img, path, options));
         auto read = readExr(path, {});
         HDR_VERIFY_OK(read);
-        QVERIFY2(read->colorSpace.primaries == Primaries::AcesAP1, toString(read->colorSpace.primaries));
+        QVERIFY2(read->colorSpace.primaries == Primaries::AcesAP1, nameOf(read->colorSpace.primaries));
         const ImageF expected = convertPrimaries(img, *options.primaries);
         for (std::size_t i = 0; i < std::size_t(img.pixelCount()) * 3; ++i) {
             QCOMPARE(read->data()[i], expected.data()[i]);
@@ -646,7 +646,7 @@ private slots:
         HDR_REQUIRE_SHARED("data/exr/XYZ.exr");
         auto xyz = readExr(shared("XYZ.exr"), {});
         HDR_VERIFY_OK(xyz);
-        QVERIFY2(xyz->colorSpace.primaries == Primaries::XYZ, toString(xyz->colorSpace.primaries));
+        QVERIFY2(xyz->colorSpace.primaries == Primaries::XYZ, nameOf(xyz->colorSpace.primaries));
         double sumY = 0;
         float maxY = 0;
         for (int y = 0; y < xyz->height(); ++y) {
@@ -661,8 +661,7 @@ private slots:
         QVERIFY2(meanY > 0.01 && meanY < 5 && maxY < 6, qPrintable(QStringLiteral("mean Y %1").arg(meanY)));
         auto carrots = readExr(shared("Carrots.exr"), {});
         HDR_VERIFY_OK(carrots);
-        QVERIFY2(carrots->colorSpace.primaries == Primaries::AcesAP0,
-                 toString(carrots->colorSpace.primaries));
+        QVERIFY2(carrots->colorSpace.primaries == Primaries::AcesAP0, nameOf(carrots->colorSpace.primaries));
     }
 
     void sharedDataWindows()

@@ -152,13 +152,13 @@ private slots:
         sixteen.sampleType = SampleType::U16;
         const auto refused = writeImage(gradient(4, 4), file("sixteen.jpg"), sixteen);
         QVERIFY(!refused);
-        QCOMPARE(QString::fromLatin1(toString(refused.error().code)),
-                 QString::fromLatin1(toString(ErrorCode::InvalidArgument)));
+        QCOMPARE(QString::fromLatin1(nameOf(refused.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::InvalidArgument)));
         WriteOptions badQuality;
         badQuality.jpegQuality = 0;
-        QCOMPARE(QString::fromLatin1(
-                     toString(writeImage(gradient(4, 4), file("q0.jpg"), badQuality).error().code)),
-                 QString::fromLatin1(toString(ErrorCode::InvalidArgument)));
+        QCOMPARE(
+            QString::fromLatin1(nameOf(writeImage(gradient(4, 4), file("q0.jpg"), badQuality).error().code)),
+            QString::fromLatin1(nameOf(ErrorCode::InvalidArgument)));
     }
 
     void greyAndCmyk()
@@ -245,8 +245,8 @@ private slots:
         const std::vector<char> before = readAll(path);
         const auto again = writeImage(gradient(9, 9), path, {});
         QVERIFY(!again);
-        QCOMPARE(QString::fromLatin1(toString(again.error().code)),
-                 QString::fromLatin1(toString(ErrorCode::AlreadyExists)));
+        QCOMPARE(QString::fromLatin1(nameOf(again.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::AlreadyExists)));
         QCOMPARE(readAll(path), before);
     }
 
@@ -264,8 +264,8 @@ private slots:
             writeAll(p, std::vector<char>(bytes.begin(), bytes.begin() + std::ptrdiff_t(cut)));
             const auto r = readJpeg(p, {});
             QVERIFY2(!r, qPrintable(QStringLiteral("cut at %1 was accepted").arg(cut)));
-            QCOMPARE(QString::fromLatin1(toString(r.error().code)),
-                     QString::fromLatin1(toString(ErrorCode::CorruptData)));
+            QCOMPARE(QString::fromLatin1(nameOf(r.error().code)),
+                     QString::fromLatin1(nameOf(ErrorCode::CorruptData)));
         }
         // A frame header claiming 65535 x 65535 pixels is refused before decoding.
         std::vector<char> huge = bytes;
@@ -280,8 +280,8 @@ private slots:
         writeAll(file("huge.jpg"), huge);
         const auto h = readImage(file("huge.jpg"));
         QVERIFY(!h);
-        QCOMPARE(QString::fromLatin1(toString(h.error().code)),
-                 QString::fromLatin1(toString(ErrorCode::LimitExceeded)));
+        QCOMPARE(QString::fromLatin1(nameOf(h.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::LimitExceeded)));
         std::mt19937 rng(3);
         std::vector<char> garbage(4096);
         for (char& c : garbage) {

@@ -135,8 +135,8 @@ private slots:
         options.embedIcc = icc;
         const fs::path path = file("rt" + std::string(QTest::currentDataTag()) + ".png");
         HDR_VERIFY_OK(writePngDisplay(encoded, path, options));
-        QCOMPARE(QString::fromLatin1(toString(sniffFormat(path))),
-                 QString::fromLatin1(toString(FileFormat::Png)));
+        QCOMPARE(QString::fromLatin1(nameOf(sniffFormat(path))),
+                 QString::fromLatin1(nameOf(FileFormat::Png)));
         const auto read = readImage(path);
         HDR_VERIFY_OK(read);
         QCOMPARE(read->width(), 67);
@@ -260,8 +260,8 @@ private slots:
         QVERIFY2(!contains(bytes, "iCCP"), "a PQ/HLG PNG must not carry a misleading ICC profile");
         const auto read = readImage(path);
         HDR_VERIFY_OK(read);
-        QCOMPARE(QString::fromLatin1(toString(read->colorSpace.primaries)),
-                 QString::fromLatin1(toString(Primaries::Rec2020)));
+        QCOMPARE(QString::fromLatin1(nameOf(read->colorSpace.primaries)),
+                 QString::fromLatin1(nameOf(Primaries::Rec2020)));
         const ImageF back = convertPrimaries(*read, LinearColorSpace{});
         for (int y = 0; y < source.height(); y += 3) {
             for (int x = 0; x < source.width(); x += 3) {
@@ -352,8 +352,8 @@ private slots:
         const std::vector<char> before = readAll(path);
         const auto again = writeImage(gradient(9, 9, 3), path, {});
         QVERIFY(!again);
-        QCOMPARE(QString::fromLatin1(toString(again.error().code)),
-                 QString::fromLatin1(toString(ErrorCode::AlreadyExists)));
+        QCOMPARE(QString::fromLatin1(nameOf(again.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::AlreadyExists)));
         QCOMPARE(readAll(path), before);
         WriteOptions overwrite;
         overwrite.overwrite = true;
@@ -392,8 +392,8 @@ private slots:
         huge.save(file("huge.png"));
         const auto r = readImage(file("huge.png"));
         QVERIFY(!r);
-        QCOMPARE(QString::fromLatin1(toString(r.error().code)),
-                 QString::fromLatin1(toString(ErrorCode::LimitExceeded)));
+        QCOMPARE(QString::fromLatin1(nameOf(r.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::LimitExceeded)));
         // Garbage after a valid signature, and pure garbage.
         std::mt19937 rng(7);
         std::vector<char> garbage(4096);
@@ -406,8 +406,8 @@ private slots:
         writeAll(file("garbage.png"), garbage);
         const auto g = readImage(file("garbage.png"));
         QVERIFY(!g);
-        QCOMPARE(QString::fromLatin1(toString(g.error().code)),
-                 QString::fromLatin1(toString(ErrorCode::CorruptData)));
+        QCOMPARE(QString::fromLatin1(nameOf(g.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::CorruptData)));
         // Flipped bytes inside the compressed data.
         std::vector<char> flipped = bytes;
         for (std::size_t i = 60; i < flipped.size() - 20; i += 97) {
@@ -423,8 +423,8 @@ private slots:
             encodeDisplay16(gradient(4, 4, 3), Transfer::pq(), LinearColorSpace{Primaries::AcesAP1, {}});
         const auto r = writePngDisplay(image, file("aces-pq.png"), {});
         QVERIFY(!r);
-        QCOMPARE(QString::fromLatin1(toString(r.error().code)),
-                 QString::fromLatin1(toString(ErrorCode::InvalidArgument)));
+        QCOMPARE(QString::fromLatin1(nameOf(r.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::InvalidArgument)));
         QVERIFY(!fs::exists(file("aces-pq.png")));
     }
 };

@@ -179,8 +179,8 @@ private slots:
         const auto read = readImage(path);
         HDR_VERIFY_OK(read);
         QCOMPARE(read->metadata.sourcePixelType, std::string("float"));
-        QCOMPARE(QString::fromLatin1(toString(read->colorSpace.primaries)),
-                 QString::fromLatin1(toString(Primaries::Rec2020)));
+        QCOMPARE(QString::fromLatin1(nameOf(read->colorSpace.primaries)),
+                 QString::fromLatin1(nameOf(Primaries::Rec2020)));
         QCOMPARE(read->channels(), channels);
         QVERIFY(std::memcmp(read->data(),
                             source.data(),
@@ -390,8 +390,8 @@ private slots:
         const std::vector<char> before = readAll(path);
         const auto again = writeImage(hdrGradient(9, 9, 3), path, {});
         QVERIFY(!again);
-        QCOMPARE(QString::fromLatin1(toString(again.error().code)),
-                 QString::fromLatin1(toString(ErrorCode::AlreadyExists)));
+        QCOMPARE(QString::fromLatin1(nameOf(again.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::AlreadyExists)));
         QCOMPARE(readAll(path), before);
     }
 
@@ -444,8 +444,8 @@ private slots:
         writeAll(file("huge.tif"), huge);
         const auto h = readImage(file("huge.tif"));
         QVERIFY(!h);
-        QCOMPARE(QString::fromLatin1(toString(h.error().code)),
-                 QString::fromLatin1(toString(ErrorCode::LimitExceeded)));
+        QCOMPARE(QString::fromLatin1(nameOf(h.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::LimitExceeded)));
         // Random garbage behind a TIFF signature.
         std::mt19937 rng(11);
         std::vector<char> garbage(8192);

@@ -16,10 +16,11 @@ private slots:
     {
         JobManager jobs;
         QSignalSpy finished(&jobs, &JobManager::jobFinished);
-        auto f = jobs.submit<int>(QStringLiteral("answer"), JobResource::Compute, [](JobContext& ctx) -> Result<int> {
-            ctx.setProgress(0.5, "half way");
-            return 42;
-        });
+        auto f = jobs.submit<int>(
+            QStringLiteral("answer"), JobResource::Compute, [](JobContext& ctx) -> Result<int> {
+                ctx.setProgress(0.5, "half way");
+                return 42;
+            });
         f.waitForFinished();
         QCOMPARE(f.result().value(), 42);
         QTRY_COMPARE(finished.count(), 1);
@@ -45,9 +46,9 @@ private slots:
     void exceptionsBecomeErrors()
     {
         JobManager jobs;
-        auto f = jobs.submit<int>(QStringLiteral("throws"), JobResource::Compute, [](JobContext&) -> Result<int> {
-            throw std::runtime_error("boom");
-        });
+        auto f = jobs.submit<int>(QStringLiteral("throws"),
+                                  JobResource::Compute,
+                                  [](JobContext&) -> Result<int> { throw std::runtime_error("boom"); });
         f.waitForFinished();
         QVERIFY(!f.result());
         QCOMPARE(f.result().error().message, std::string("boom"));
@@ -57,15 +58,16 @@ private slots:
         JobManager jobs;
         std::atomic<bool> started{false};
         std::atomic<int> iterations{0};
-        auto f = jobs.submit<int>(QStringLiteral("long"), JobResource::Compute, [&](JobContext& ctx) -> Result<int> {
-            started = true;
-            for (int i = 0; i < 100000; ++i) {
-                throwIfCancelled(ctx);
-                ++iterations;
-                std::this_thread::sleep_for(1ms);
-            }
-            return 1;
-        });
+        auto f = jobs.submit<int>(
+            QStringLiteral("long"), JobResource::Compute, [&](JobContext& ctx) -> Result<int> {
+                started = true;
+                for (int i = 0; i < 100000; ++i) {
+                    throwIfCancelled(ctx);
+                    ++iterations;
+                    std::this_thread::sleep_for(1ms);
+                }
+                return 1;
+            });
         QTRY_VERIFY(started.load());
         const quint64 id = jobs.jobs().front().id;
         jobs.cancel(id);
@@ -81,13 +83,14 @@ private slots:
         std::atomic<int> running{0}, maxRunning{0};
         QList<QFuture<Result<int>>> futures;
         for (int i = 0; i < 4; ++i) {
-            futures << jobs.submit<int>(QStringLiteral("device"), JobResource::Device, [&](JobContext&) -> Result<int> {
-                const int now = ++running;
-                maxRunning = std::max(maxRunning.load(), now);
-                std::this_thread::sleep_for(10ms);
-                --running;
-                return now;
-            });
+            futures << jobs.submit<int>(
+                QStringLiteral("device"), JobResource::Device, [&](JobContext&) -> Result<int> {
+                    const int now = ++running;
+                    maxRunning = std::max(maxRunning.load(), now);
+                    std::this_thread::sleep_for(10ms);
+                    --running;
+                    return now;
+                });
         }
         for (auto& f : futures) {
             f.waitForFinished();
@@ -98,11 +101,12 @@ private slots:
     {
         JobManager jobs;
         QSignalSpy previews(&jobs, &JobManager::jobPreview);
-        auto f = jobs.submit<int>(QStringLiteral("preview"), JobResource::Compute, [](JobContext& ctx) -> Result<int> {
-            PreviewFrame frame{2, 1, {255, 0, 0, 0, 255, 0}};
-            ctx.publishPreview(frame);
-            return 0;
-        });
+        auto f = jobs.submit<int>(
+            QStringLiteral("preview"), JobResource::Compute, [](JobContext& ctx) -> Result<int> {
+                PreviewFrame frame{2, 1, {255, 0, 0, 0, 255, 0}};
+                ctx.publishPreview(frame);
+                return 0;
+            });
         f.waitForFinished();
         QTRY_COMPARE(previews.count(), 1);
         const quint64 id = previews.at(0).at(0).toULongLong();
