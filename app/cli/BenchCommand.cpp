@@ -259,12 +259,8 @@ int benchViewer(const Args& args, int repeat)
 int runBench(const std::vector<std::string>& argv)
 {
     Args args;
-    if (auto err = Args::parse(kSpec, argv, args)) {
-        return usageError(*err);
-    }
-    if (args.helpRequested()) {
-        std::printf("%s", formatHelp(kSpec).c_str());
-        return kExitOk;
+    if (auto stop = parseCommandLine(kSpec, argv, args)) {
+        return *stop;
     }
     std::string numberError;
     const int repeat = std::max(1, int(args.number("repeat", numberError).value_or(5)));

@@ -24,6 +24,18 @@ int exitCodeFor(const core::Error& error)
     }
 }
 
+std::optional<int> parseCommandLine(const CommandSpec& spec, const std::vector<std::string>& argv, Args& args)
+{
+    if (auto err = Args::parse(spec, argv, args)) {
+        return usageError(*err);
+    }
+    if (args.helpRequested()) {
+        std::printf("%s", formatHelp(spec).c_str());
+        return kExitOk;
+    }
+    return std::nullopt;
+}
+
 int reportError(const core::Error& error)
 {
     std::fprintf(stderr, "hdrstudio-cli: %s\n", error.describe().c_str());

@@ -5,6 +5,7 @@
 #include "common/JobContext.h"
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ enum ExitCode {
 };
 
 int exitCodeFor(const core::Error& error);
+// Parses a command's arguments. Returns an exit code when the command should stop here: a usage
+// error (printed, kExitUsage) or --help (printed, kExitOk); std::nullopt to go on.
+std::optional<int>
+parseCommandLine(const CommandSpec& spec, const std::vector<std::string>& argv, Args& args);
 // Prints "hdrstudio-cli: <message>" to stderr and returns the exit code for it.
 int reportError(const core::Error& error);
 int usageError(const std::string& message);

@@ -46,12 +46,8 @@ bool isDisplayFormatName(const std::string& f)
 int runConvert(const std::vector<std::string>& argv)
 {
     Args args;
-    if (auto err = Args::parse(kSpec, argv, args)) {
-        return usageError(*err);
-    }
-    if (args.helpRequested()) {
-        std::printf("%s", formatHelp(kSpec).c_str());
-        return kExitOk;
+    if (auto stop = parseCommandLine(kSpec, argv, args)) {
+        return *stop;
     }
     const std::string in = args.positional()[0], out = args.positional()[1];
     std::string numberError;

@@ -29,12 +29,8 @@ const CommandSpec kSpec{
 int runInfo(const std::vector<std::string>& argv)
 {
     Args args;
-    if (auto err = Args::parse(kSpec, argv, args)) {
-        return usageError(*err);
-    }
-    if (args.helpRequested()) {
-        std::printf("%s", formatHelp(kSpec).c_str());
-        return kExitOk;
+    if (auto stop = parseCommandLine(kSpec, argv, args)) {
+        return *stop;
     }
     const std::string path = args.positional().front();
     core::ReadOptions options;

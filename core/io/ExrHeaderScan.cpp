@@ -43,8 +43,8 @@ Status scanExrHeaderSizes(const std::filesystem::path& path)
     if (!in.read(reinterpret_cast<char*>(prefix), 8)) {
         return fail(ErrorCode::CorruptData, "the OpenEXR file ends inside its signature", path.string());
     }
-    const std::uint32_t version = std::uint32_t(prefix[4]) | std::uint32_t(prefix[5]) << 8
-                                  | std::uint32_t(prefix[6]) << 16 | std::uint32_t(prefix[7]) << 24;
+    const std::uint32_t version = std::uint32_t(prefix[4]) | std::uint32_t(prefix[5]) << 8 |
+                                  std::uint32_t(prefix[6]) << 16 | std::uint32_t(prefix[7]) << 24;
     const bool multiPart = version & kMultiPartFlag;
     std::string name, type;
     for (int part = 0; part < kMaxParts; ++part) {
@@ -53,7 +53,8 @@ Status scanExrHeaderSizes(const std::filesystem::path& path)
                 return fail(ErrorCode::CorruptData, "OpenEXR header has too many attributes", path.string());
             }
             if (!readName(in, name)) {
-                return fail(ErrorCode::CorruptData, "OpenEXR header is truncated or has an over-long name",
+                return fail(ErrorCode::CorruptData,
+                            "OpenEXR header is truncated or has an over-long name",
                             path.string());
             }
             if (name.empty()) {
@@ -64,16 +65,17 @@ Status scanExrHeaderSizes(const std::filesystem::path& path)
             }
             unsigned char sizeBytes[4] = {};
             if (!readName(in, type) || !in.read(reinterpret_cast<char*>(sizeBytes), 4)) {
-                return fail(ErrorCode::CorruptData, "OpenEXR attribute '" + name + "' is truncated", path.string());
+                return fail(
+                    ErrorCode::CorruptData, "OpenEXR attribute '" + name + "' is truncated", path.string());
             }
-            const std::int32_t size = std::int32_t(std::uint32_t(sizeBytes[0]) | std::uint32_t(sizeBytes[1]) << 8
-                                                   | std::uint32_t(sizeBytes[2]) << 16
-                                                   | std::uint32_t(sizeBytes[3]) << 24);
+            const std::int32_t size =
+                std::int32_t(std::uint32_t(sizeBytes[0]) | std::uint32_t(sizeBytes[1]) << 8 |
+                             std::uint32_t(sizeBytes[2]) << 16 | std::uint32_t(sizeBytes[3]) << 24);
             const std::int64_t left = fileSize - std::int64_t(in.tellg());
             if (size < 0 || size > left) {
                 return fail(ErrorCode::CorruptData,
-                            "OpenEXR attribute '" + name + "' claims " + std::to_string(size) + " bytes but only "
-                                + std::to_string(left) + " remain in the file",
+                            "OpenEXR attribute '" + name + "' claims " + std::to_string(size) +
+                                " bytes but only " + std::to_string(left) + " remain in the file",
                             path.string());
             }
             in.seekg(size, std::ios::cur);
