@@ -35,17 +35,4 @@ void log(LogLevel level, std::string_view category, std::string_view message)
     }
 }
 
-NullJobContext& nullJobContext()
-{
-    static NullJobContext ctx;
-    return ctx;
-}
-
-void throwIfCancelled(const JobContext& ctx)
-{
-    if (ctx.isCancelled()) {
-        throwError(ErrorCode::Cancelled, "cancelled by the user");
-    }
-}
-
 } // namespace hdr::core

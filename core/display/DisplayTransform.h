@@ -72,7 +72,6 @@ public:
 
 private:
     DisplayTransform() = default;
-    struct Ocio;
 
     DisplaySettings m_settings;
     float m_exposureScale = 1.0f;

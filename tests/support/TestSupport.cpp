@@ -5,6 +5,8 @@
 
 #include <clocale>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 namespace hdr::test {
 
@@ -27,6 +29,18 @@ std::filesystem::path testDataPath(const std::string& relative)
 std::filesystem::path resourcePath(const std::string& relative)
 {
     return std::filesystem::path(HDR_RESOURCE_DIR) / relative;
+}
+
+std::vector<char> readAll(const std::filesystem::path& path)
+{
+    std::ifstream f(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+void writeAll(const std::filesystem::path& path, const std::vector<char>& bytes)
+{
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), std::streamsize(bytes.size()));
 }
 
 void initTestEnvironment()

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace hdr::test {
 
@@ -16,6 +17,10 @@ bool haveShared(const std::string& relative);
 std::filesystem::path testDataPath(const std::string& relative);
 // The resources folder of the source tree (OCIO config, ...).
 std::filesystem::path resourcePath(const std::string& relative);
+
+// Whole-file bytes, for tests that inspect, truncate or corrupt files.
+std::vector<char> readAll(const std::filesystem::path& path);
+void writeAll(const std::filesystem::path& path, const std::vector<char>& bytes);
 
 // Hermetic fixture: QStandardPaths test mode, C locale, offscreen, CPU only. Call from
 // initTestCase() (QTEST_MAIN-based tests get it through HDR_TEST_MAIN).

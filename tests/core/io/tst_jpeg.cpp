@@ -35,17 +35,8 @@ ImageF gradient(int w, int h)
     return image;
 }
 
-std::vector<char> readAll(const fs::path& p)
-{
-    std::ifstream f(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-void writeAll(const fs::path& p, const std::vector<char>& bytes)
-{
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), std::streamsize(bytes.size()));
-}
+using hdr::test::readAll;
+using hdr::test::writeAll;
 
 // Writes a small JPEG with libjpeg: `components` 1 (grey), 3 (RGB) or 4 (CMYK), optional EXIF
 // orientation and ICC profile. Uses libjpeg's default error handler: inputs here are well formed.

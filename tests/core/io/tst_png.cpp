@@ -36,17 +36,8 @@ ImageF gradient(int w, int h, int channels, float peak = 1.0f)
     return image;
 }
 
-std::vector<char> readAll(const fs::path& p)
-{
-    std::ifstream f(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-void writeAll(const fs::path& p, const std::vector<char>& bytes)
-{
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), std::streamsize(bytes.size()));
-}
+using hdr::test::readAll;
+using hdr::test::writeAll;
 
 bool contains(const std::vector<char>& bytes, const std::string& needle)
 {

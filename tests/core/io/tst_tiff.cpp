@@ -39,17 +39,8 @@ ImageF hdrGradient(int w, int h, int channels)
     return image;
 }
 
-std::vector<char> readAll(const fs::path& p)
-{
-    std::ifstream f(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-void writeAll(const fs::path& p, const std::vector<char>& bytes)
-{
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), std::streamsize(bytes.size()));
-}
+using hdr::test::readAll;
+using hdr::test::writeAll;
 
 // Writes a TIFF with libtiff directly. `value(x, y, s)` gives sample s of pixel (x, y) as a
 // double that is stored in the sample type given by bits/format.
