@@ -18,8 +18,8 @@ build_packages=(
 # Tests, fuzzing and the peers that benchmarks compare against.
 test_packages=(
     xvfb xauth clang libclang-rt-14-dev clang-format-14
-    openimageio-tools python3-openimageio python3-opencv python3-numpy
-    libraw-bin libimage-exiftool-perl enfuse
+    openimageio-tools python3-openimageio python3-opencv python3-numpy python3-torch
+    libraw-bin libimage-exiftool-perl enfuse pfstools pfstmo luminance-hdr
 )
 
 want=("${build_packages[@]}")
