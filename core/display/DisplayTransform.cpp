@@ -65,8 +65,9 @@ bool DisplaySettings::operator==(const DisplaySettings& o) const
            toneMap.op == o.toneMap.op && toneMap.whitePoint == o.toneMap.whitePoint &&
            toneMap.dragoBias == o.toneMap.dragoBias &&
            toneMap.logAverageLuminance == o.toneMap.logAverageLuminance &&
-           toneMap.maxLuminance == o.toneMap.maxLuminance && display == o.display && view == o.view &&
-           displayHeadroomStops == o.displayHeadroomStops && overlay == o.overlay;
+           toneMap.maxLuminance == o.toneMap.maxLuminance && toneMap.peak == o.toneMap.peak &&
+           toneMap.mu == o.toneMap.mu && toneMap.key == o.toneMap.key && display == o.display &&
+           view == o.view && displayHeadroomStops == o.displayHeadroomStops && overlay == o.overlay;
 }
 
 int falseColorBandEv(float luminance)

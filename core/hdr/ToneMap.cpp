@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace hdr::core {
 namespace {
@@ -146,6 +147,12 @@ void hable(float& r, float& g, float& b)
     b = std::clamp(hableCurve(2.0f * b) * whiteScale, 0.0f, 1.0f);
 }
 
+float effectivePeak(const ToneMapParams& p)
+{
+    const float peak = p.peak > 0.0f ? p.peak : p.maxLuminance;
+    return std::max(peak, 1e-30f);
+}
+
 } // namespace
 
 const char* nameOf(ToneMapOperator op)
@@ -158,6 +165,9 @@ const char* nameOf(ToneMapOperator op)
     case ToneMapOperator::AgX: return "agx";
     case ToneMapOperator::PbrNeutral: return "pbr-neutral";
     case ToneMapOperator::Hable: return "hable";
+    case ToneMapOperator::LinearScale: return "linear";
+    case ToneMapOperator::MuLaw: return "mu-law";
+    case ToneMapOperator::Photographic: return "photographic";
     }
     return "clip";
 }
@@ -172,6 +182,9 @@ const char* displayName(ToneMapOperator op)
     case ToneMapOperator::AgX: return "AgX";
     case ToneMapOperator::PbrNeutral: return "Khronos PBR Neutral";
     case ToneMapOperator::Hable: return "Hable (Uncharted 2)";
+    case ToneMapOperator::LinearScale: return "Linear (scale to peak)";
+    case ToneMapOperator::MuLaw: return "μ-law (log)";
+    case ToneMapOperator::Photographic: return "Reinhard photographic (global)";
     }
     return "";
 }
@@ -184,7 +197,10 @@ std::vector<ToneMapOperator> allToneMapOperators()
             ToneMapOperator::AcesFitted,
             ToneMapOperator::AgX,
             ToneMapOperator::PbrNeutral,
-            ToneMapOperator::Hable};
+            ToneMapOperator::Hable,
+            ToneMapOperator::LinearScale,
+            ToneMapOperator::MuLaw,
+            ToneMapOperator::Photographic};
 }
 
 std::optional<ToneMapOperator> toneMapOperatorFromString(const std::string& name)
@@ -210,6 +226,15 @@ Status ToneMapParams::validate() const
     }
     if (!(logAverageLuminance > 0.0f) || !(maxLuminance > 0.0f)) {
         return fail(ErrorCode::InvalidArgument, "Drago needs positive average and maximum luminance");
+    }
+    if (!(peak >= 0.0f) || !std::isfinite(peak)) {
+        return fail(ErrorCode::InvalidArgument, "the linear / mu-law peak must be >= 0 (0 = image maximum)");
+    }
+    if (!(mu > 0.0f) || !std::isfinite(mu)) {
+        return fail(ErrorCode::InvalidArgument, "mu-law mu must be > 0 (5000 is the usual value)");
+    }
+    if (!(key > 0.0f && key <= 1.0f)) {
+        return fail(ErrorCode::InvalidArgument, "photographic key must be in (0, 1] (0.18 = middle grey)");
     }
     return {};
 }
@@ -252,7 +277,73 @@ void toneMapPixel(const ToneMapParams& p, float& r, float& g, float& b)
         b = std::clamp(b, 0.0f, 1.0f);
         return;
     case ToneMapOperator::Hable: hable(r, g, b); return;
+    case ToneMapOperator::LinearScale: {
+        const float k = 1.0f / effectivePeak(p);
+        r = std::min(r * k, 1.0f);
+        g = std::min(g * k, 1.0f);
+        b = std::min(b * k, 1.0f);
+        return;
     }
+    case ToneMapOperator::MuLaw: {
+        const float k = 1.0f / effectivePeak(p);
+        const float norm = 1.0f / std::log1p(p.mu);
+        r = std::log1p(p.mu * std::min(r * k, 1.0f)) * norm;
+        g = std::log1p(p.mu * std::min(g * k, 1.0f)) * norm;
+        b = std::log1p(p.mu * std::min(b * k, 1.0f)) * norm;
+        return;
+    }
+    case ToneMapOperator::Photographic: {
+        const float scale = p.key / p.logAverageLuminance;
+        const float lm = scale * lum(r, g, b);
+        const float white = p.whitePoint < 1e29f ? p.whitePoint : std::max(scale * p.maxLuminance, 1e-6f);
+        scaleToLuminance(r, g, b, std::min(1.0f, lm * (1.0f + lm / (white * white)) / (1.0f + lm)));
+        return;
+    }
+    }
+}
+
+ToneMapStats computeToneMapStats(const ImageF& image, float percentile)
+{
+    ToneMapStats s;
+    s.percentile = std::clamp(percentile, 0.0f, 100.0f);
+    const int ch = image.channels();
+    std::vector<float> lums;
+    lums.reserve(std::size_t(image.pixelCount()));
+    double logSum = 0;
+    float maxL = 0, maxC = 0;
+    const float* px = image.data();
+    for (std::int64_t i = 0; i < image.pixelCount(); ++i, px += ch) {
+        if (!std::isfinite(px[0]) || !std::isfinite(px[1]) || !std::isfinite(px[2])) {
+            continue;
+        }
+        maxC = std::max({maxC, px[0], px[1], px[2]});
+        const float l = lum(px[0], px[1], px[2]);
+        if (l > 0.0f) {
+            lums.push_back(l);
+            logSum += std::log(1e-6 + double(l));
+            maxL = std::max(maxL, l);
+        }
+    }
+    if (lums.empty()) {
+        return s; // black or all non-finite: keep the neutral defaults
+    }
+    s.logAverageLuminance = float(std::exp(logSum / double(lums.size())));
+    s.maxLuminance = maxL;
+    s.maxChannel = std::max(maxC, 1e-30f);
+    const auto rank = std::size_t(std::llround(double(s.percentile) / 100.0 * double(lums.size() - 1)));
+    std::nth_element(lums.begin(), lums.begin() + std::ptrdiff_t(rank), lums.end());
+    s.percentileLuminance = lums[rank];
+    return s;
+}
+
+void applyToneMapStats(ToneMapParams& p, const ToneMapStats& s, float exposureScale, PeakMode mode)
+{
+    p.logAverageLuminance = std::max(s.logAverageLuminance * exposureScale, 1e-12f);
+    p.maxLuminance = std::max(s.maxLuminance * exposureScale, 1e-12f);
+    const float peak = mode == PeakMode::MaxChannel     ? s.maxChannel
+                       : mode == PeakMode::MaxLuminance ? s.maxLuminance
+                                                        : s.percentileLuminance;
+    p.peak = std::max(peak * exposureScale, 1e-12f);
 }
 
 void toneMapPixels(const ToneMapParams& p, float* px, std::size_t count, int channels)

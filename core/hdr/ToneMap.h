@@ -23,9 +23,30 @@ namespace hdr::core {
 //                sigmoid, outset (inverse inset) matrix, gamma 2.2 undone to stay display-linear
 //   PbrNeutral   Khronos PBR Neutral (start compression 0.76, desaturation 0.15)
 //   Hable        Uncharted 2 filmic curve, exposure bias 2, white 11.2
-enum class ToneMapOperator { Clip, Reinhard, Drago, AcesFitted, AgX, PbrNeutral, Hable };
+//   LinearScale  out = clamp(x / peak, 0, 1) per channel; peak = image max or a luminance
+//                percentile (GM-Diffusion linear_scale_tmo; OpenCV createTonemap without gamma)
+//   MuLaw        out = log(1 + μ·x/peak) / log(1 + μ) per channel, μ = 5000 (Kalantari 2017)
+//   Photographic Reinhard et al. 2002, global: Lm = (a / L̄) L, Ld = Lm (1 + Lm / Lw²) / (1 + Lm),
+//                key a, L̄ = logAverageLuminance, Lw = whitePoint if set, else (a / L̄) Lmax (the
+//                paper's "smallest luminance mapped to white"); RGB scaled by Ld / L.
+// Image statistics (L̄, Lmax, percentile peak) come in through ToneMapStats so the viewer can
+// compute them once per image and reuse them on every exposure change.
+// Local operators (dodging & burning, Durand bilateral) are in hdr/LocalToneMap.h.
+enum class ToneMapOperator {
+    Clip,
+    Reinhard,
+    Drago,
+    AcesFitted,
+    AgX,
+    PbrNeutral,
+    Hable,
+    LinearScale,
+    MuLaw,
+    Photographic
+};
 
-const char* nameOf(ToneMapOperator op); // "clip", "reinhard", "drago", "aces", "agx", "pbr-neutral", "hable"
+// "clip", "reinhard", "drago", "aces", "agx", "pbr-neutral", "hable", "linear", "mu-law", "photographic"
+const char* nameOf(ToneMapOperator op);
 const char* displayName(ToneMapOperator op); // "Clip", "Reinhard (extended)", ...
 std::optional<ToneMapOperator> toneMapOperatorFromString(const std::string& name);
 std::vector<ToneMapOperator> allToneMapOperators();
@@ -35,10 +56,32 @@ struct ToneMapParams {
     float whitePoint = 1e30f;          // Reinhard: luminance that maps to white (default: none)
     float dragoBias = 0.85f;           // Drago bias b in [0.5, 1]
     float logAverageLuminance = 0.18f; // Drago: La of the image (after exposure)
-    float maxLuminance = 1.0f;         // Drago: Lmax of the image (after exposure)
+    float maxLuminance = 1.0f;         // Drago/Photographic: Lmax of the image (after exposure)
+    float peak = 0.0f;                 // LinearScale/MuLaw: value mapped to 1; 0 = maxLuminance
+    float mu = 5000.0f;                // MuLaw: compression μ (> 0)
+    float key = 0.18f;                 // Photographic: key value a (middle grey), > 0
 
     Status validate() const;
 };
+
+// Statistics of a scene-linear Rec.709 image that the global operators need (non-finite and
+// non-positive pixels are left out). Luminance L = 0.2126 R + 0.7152 G + 0.0722 B.
+struct ToneMapStats {
+    float logAverageLuminance = 0.18f; // exp(mean(log(1e-6 + L))), as computeLuminanceStats
+    float maxLuminance = 1.0f;
+    float maxChannel = 1.0f;          // largest finite R, G or B
+    float percentile = 99.0f;         // which percentile percentileLuminance holds
+    float percentileLuminance = 1.0f; // L at `percentile` (exact order statistic)
+};
+ToneMapStats computeToneMapStats(const ImageF& image, float percentile = 99.0f);
+
+// Where LinearScale / MuLaw take their peak from.
+enum class PeakMode { MaxChannel, MaxLuminance, Percentile };
+// Copies the statistics into params, scaled by an exposure factor 2^EV applied before the tone map.
+void applyToneMapStats(ToneMapParams& params,
+                       const ToneMapStats& stats,
+                       float exposureScale = 1.0f,
+                       PeakMode peakMode = PeakMode::MaxChannel);
 
 // Scalar reference implementation: one pixel, in and out Rec.709 linear.
 void toneMapPixel(const ToneMapParams& p, float& r, float& g, float& b);
