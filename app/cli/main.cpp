@@ -18,7 +18,10 @@ constexpr hdr::cli::Command kCommands[] = {
      "convert between EXR, Radiance HDR, TIFF, PNG, JPEG and DNG (exposure, OCIO view)",
      hdr::cli::runConvert},
     {"demo", "write the demo HDR scene (EXR + a tone-mapped PNG preview)", hdr::cli::runDemo},
+    {"fuse", "exposure fusion (Mertens) of an LDR bracket into one display-referred image", hdr::cli::runFuse},
     {"bench", "benchmarks: file I/O against oiiotool/OpenCV, viewer frame time", hdr::cli::runBench},
+    {"tonemap", "tone-map an HDR image to PNG/JPEG/TIFF (global and local operators)", hdr::cli::runToneMap},
+    {"compare", "PSNR, SSIM and HDR metrics (log, mu-law, PU21) between two images", hdr::cli::runCompare},
 };
 
 void printHelp()
