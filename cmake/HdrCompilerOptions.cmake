@@ -25,3 +25,9 @@ function(hdr_add_library name)
     target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE hdr_warnings ${ARG_PRIVATE_DEPS})
     set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
 endfunction()
+
+# Each translation unit that includes libtorch costs ~20 s; targets that use it share one
+# precompiled header of the parts we use (ATen + torch::nn), built once per target.
+function(hdr_use_torch_pch target)
+    target_precompile_headers(${target} PRIVATE "${PROJECT_SOURCE_DIR}/core/diffusion/TorchPch.h")
+endfunction()

@@ -18,6 +18,12 @@ if(NOT TARGET tl::expected)
     target_include_directories(tl::expected INTERFACE "${TL_EXPECTED_INCLUDE_DIR}")
 endif()
 
+# libtorch (Debian libtorch-dev, or a CUDA libtorch via CMAKE_PREFIX_PATH / Torch_DIR) for
+# core/diffusion and core/train only.
+if(HDR_BUILD_DIFFUSION)
+    find_package(Torch REQUIRED)
+endif()
+
 find_package(Qt6 REQUIRED COMPONENTS Core Concurrent Test)
 if(HDR_BUILD_UI)
     find_package(Qt6 REQUIRED COMPONENTS Gui Widgets PrintSupport)
