@@ -51,6 +51,28 @@ Result<ImageF> readJpeg(const std::filesystem::path& path, const ReadOptions& op
 Status
 writeJpegDisplay(const DisplayImage16& image, const std::filesystem::path& path, const WriteOptions& options);
 
+// In-memory JPEG codec for the gain-map (Ultra HDR) reader and writer: 8-bit grey or RGB samples,
+// ICC profile, EXIF orientation (not applied), extra APPn segments written after the ICC profile.
+struct DecodedJpeg8 {
+    int width = 0, height = 0, components = 0; // 1 or 3
+    std::vector<std::uint8_t> samples;
+    std::vector<std::uint8_t> icc;
+    int orientation = 1;
+};
+Result<DecodedJpeg8>
+decodeJpegBytes(std::span<const std::uint8_t> bytes, const ImageLimits& limits, const std::string& where);
+struct JpegMarker {
+    int marker = 0; // 0xE1 = APP1, 0xE2 = APP2
+    std::vector<std::uint8_t> payload;
+};
+Result<std::vector<std::uint8_t>> encodeJpegBytes(const std::uint8_t* samples,
+                                                  int width,
+                                                  int height,
+                                                  int components,
+                                                  int quality,
+                                                  const std::vector<std::uint8_t>& icc,
+                                                  const std::vector<JpegMarker>& markers);
+
 // --- DNG (linear DNG writer: LinearRaw RGB, 16-bit or float) ---
 Status writeDng(const ImageF& image, const std::filesystem::path& path, const WriteOptions& options);
 

@@ -1,6 +1,7 @@
 #include "io/ImageIO.h"
 
 #include "io/FormatReaders.h"
+#include "io/UltraHdr.h"
 
 #include <algorithm>
 #include <array>
@@ -134,7 +135,7 @@ Result<ImageF> readImage(const fs::path& path, const ReadOptions& options)
     case FileFormat::Tiff:
     case FileFormat::Dng: return readTiff(path, options);
     case FileFormat::Png: return readPng(path, options);
-    case FileFormat::Jpeg: return readJpeg(path, options);
+    case FileFormat::Jpeg: return readJpegWithGainMap(path, options); // plain JPEG or gain map
     case FileFormat::Unknown: break;
     }
     return fail(ErrorCode::UnsupportedFormat,

@@ -35,6 +35,11 @@ struct ReadOptions {
     std::string layer;
     // Honour an embedded ICC profile (PNG/JPEG/TIFF) when converting to scene-linear.
     bool applyIcc = true;
+    // Gain-map JPEGs (Ultra HDR, Adobe, Apple): return the SDR base image only instead of the
+    // reconstructed HDR, and the display headroom in stops for the reconstruction (unset = the
+    // full boost the file stores). See io/UltraHdr.h.
+    bool gainMapBaseOnly = false;
+    std::optional<float> gainMapHeadroomStops;
 };
 
 struct WriteOptions {

@@ -54,6 +54,8 @@ struct JpegReadHandle {
     jpeg_decompress_struct cinfo{};
     JpegErrorManager err{};
     std::FILE* file = nullptr;
+    const std::uint8_t* memory = nullptr; // in-memory source when file is null (gain-map JPEGs)
+    std::size_t memorySize = 0;
     bool created = false;
     std::uint8_t* icc = nullptr; // malloc'ed by jpeg_read_icc_profile
     unsigned iccLength = 0;
@@ -87,7 +89,11 @@ bool readJpegHeaderStage(JpegReadHandle* h)
     }
     jpeg_create_decompress(&h->cinfo);
     h->created = true;
-    jpeg_stdio_src(&h->cinfo, h->file);
+    if (h->file) {
+        jpeg_stdio_src(&h->cinfo, h->file);
+    } else {
+        jpeg_mem_src(&h->cinfo, h->memory, static_cast<unsigned long>(h->memorySize));
+    }
     jpeg_save_markers(&h->cinfo, JPEG_APP0 + 1, 0xFFFF); // EXIF
     jpeg_save_markers(&h->cinfo, JPEG_APP0 + 2, 0xFFFF); // ICC_PROFILE
     jpeg_save_markers(&h->cinfo, JPEG_COM, 0xFFFF);
@@ -166,6 +172,8 @@ struct JpegCompressHandle {
     jpeg_compress_struct cinfo{};
     JpegErrorManager err{};
     std::FILE* file = nullptr;
+    unsigned char* memory = nullptr; // in-memory destination when file is null (malloc'ed by libjpeg)
+    unsigned long memorySize = 0;
     bool created = false;
 
     JpegCompressHandle() = default;
@@ -176,6 +184,7 @@ struct JpegCompressHandle {
         if (created) {
             jpeg_destroy_compress(&cinfo);
         }
+        std::free(memory);
         if (file) {
             std::fclose(file);
         }
@@ -189,6 +198,8 @@ struct JpegWriteJob {
     unsigned iccLength = 0;
     const char* comment = nullptr;
     unsigned commentLength = 0;
+    int components = 3; // 3 = RGB, 1 = greyscale
+    const std::vector<JpegMarker>* markers = nullptr; // extra APPn segments after the ICC profile
 };
 
 bool writeJpegStage(JpegCompressHandle* h, const JpegWriteJob* job)
@@ -198,11 +209,15 @@ bool writeJpegStage(JpegCompressHandle* h, const JpegWriteJob* job)
     }
     jpeg_create_compress(&h->cinfo);
     h->created = true;
-    jpeg_stdio_dest(&h->cinfo, h->file);
+    if (h->file) {
+        jpeg_stdio_dest(&h->cinfo, h->file);
+    } else {
+        jpeg_mem_dest(&h->cinfo, &h->memory, &h->memorySize);
+    }
     h->cinfo.image_width = JDIMENSION(job->width);
     h->cinfo.image_height = JDIMENSION(job->height);
-    h->cinfo.input_components = 3;
-    h->cinfo.in_color_space = JCS_RGB;
+    h->cinfo.input_components = job->components;
+    h->cinfo.in_color_space = job->components == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_set_defaults(&h->cinfo);
     jpeg_set_quality(&h->cinfo, job->quality, TRUE);
     h->cinfo.optimize_coding = TRUE;
@@ -221,7 +236,11 @@ bool writeJpegStage(JpegCompressHandle* h, const JpegWriteJob* job)
         jpeg_write_marker(
             &h->cinfo, JPEG_COM, reinterpret_cast<const JOCTET*>(job->comment), job->commentLength);
     }
-    const std::size_t rowBytes = std::size_t(job->width) * 3;
+    for (std::size_t i = 0; job->markers && i < job->markers->size(); ++i) {
+        const JpegMarker& m = (*job->markers)[i];
+        jpeg_write_marker(&h->cinfo, m.marker, m.payload.data(), unsigned(m.payload.size()));
+    }
+    const std::size_t rowBytes = std::size_t(job->width) * std::size_t(job->components);
     while (h->cinfo.next_scanline < h->cinfo.image_height) {
         JSAMPROW row = const_cast<JSAMPROW>(job->rgb + std::size_t(h->cinfo.next_scanline) * rowBytes);
         jpeg_write_scanlines(&h->cinfo, &row, 1);
@@ -392,6 +411,89 @@ Status writeJpegDisplay(const DisplayImage16& image, const fs::path& path, const
         }
     }
     return out->commit();
+}
+
+Result<DecodedJpeg8> decodeJpegBytes(std::span<const std::uint8_t> bytes,
+                                     const ImageLimits& limits,
+                                     const std::string& where)
+{
+    JpegReadHandle h;
+    installErrorManager(h.err);
+    h.cinfo.err = &h.err.base;
+    h.memory = bytes.data();
+    h.memorySize = bytes.size();
+    if (bytes.empty() || !readJpegHeaderStage(&h)) {
+        return fail(
+            ErrorCode::CorruptData, std::string("damaged or unsupported JPEG: ") + h.err.message, where);
+    }
+    DecodedJpeg8 out;
+    out.width = int(h.cinfo.image_width);
+    out.height = int(h.cinfo.image_height);
+    out.components = h.cinfo.out_color_space == JCS_GRAYSCALE ? 1 : h.cinfo.out_color_space == JCS_RGB ? 3 : 4;
+    if (auto ok = checkImageSize(out.width, out.height, limits, where); !ok) {
+        return tl::unexpected(ok.error());
+    }
+    if (out.components == 4) {
+        return fail(ErrorCode::UnsupportedFormat, "CMYK JPEGs cannot carry a gain map", where);
+    }
+    for (jpeg_saved_marker_ptr m = h.cinfo.marker_list; m; m = m->next) {
+        if (m->marker == JPEG_APP0 + 1 && out.orientation == 1) {
+            out.orientation = exifOrientation(m->data, m->data_length);
+        }
+    }
+    const std::size_t rowBytes = std::size_t(out.width) * std::size_t(out.components);
+    out.samples.resize(rowBytes * std::size_t(out.height));
+    if (!readJpegPixelsStage(&h, out.samples.data(), rowBytes)) {
+        return fail(
+            ErrorCode::CorruptData, std::string("damaged or truncated JPEG data: ") + h.err.message, where);
+    }
+    if (h.err.truncated) {
+        return fail(ErrorCode::CorruptData, "the JPEG data is truncated (image data ends early)", where);
+    }
+    if (h.icc && h.iccLength > 0) {
+        out.icc.assign(h.icc, h.icc + h.iccLength);
+    }
+    return out;
+}
+
+Result<std::vector<std::uint8_t>> encodeJpegBytes(const std::uint8_t* samples,
+                                                  int width,
+                                                  int height,
+                                                  int components,
+                                                  int quality,
+                                                  const std::vector<std::uint8_t>& icc,
+                                                  const std::vector<JpegMarker>& markers)
+{
+    if (width <= 0 || height <= 0 || width > 65500 || height > 65500 || (components != 1 && components != 3)) {
+        return fail(ErrorCode::InvalidArgument, "JPEG images are 1..65500 pixels on a side, grey or RGB");
+    }
+    if (quality < 1 || quality > 100) {
+        return fail(ErrorCode::InvalidArgument,
+                    "JPEG quality must be between 1 and 100, not " + std::to_string(quality));
+    }
+    for (const JpegMarker& m : markers) {
+        if (m.payload.size() > 65533) {
+            return fail(ErrorCode::InvalidArgument, "a JPEG marker segment holds at most 65533 bytes");
+        }
+    }
+    JpegWriteJob job;
+    job.width = width;
+    job.height = height;
+    job.quality = quality;
+    job.rgb = samples;
+    job.components = components;
+    job.markers = &markers;
+    if (!icc.empty()) {
+        job.icc = icc.data();
+        job.iccLength = unsigned(icc.size());
+    }
+    JpegCompressHandle h;
+    installErrorManager(h.err);
+    h.cinfo.err = &h.err.base;
+    if (!writeJpegStage(&h, &job)) {
+        return fail(ErrorCode::Internal, std::string("JPEG compression failed: ") + h.err.message);
+    }
+    return std::vector<std::uint8_t>(h.memory, h.memory + h.memorySize);
 }
 
 } // namespace hdr::core
