@@ -55,8 +55,11 @@ int runInfo(const std::vector<std::string>& args);
 int runConvert(const std::vector<std::string>& args);
 int runDemo(const std::vector<std::string>& args);
 int runBench(const std::vector<std::string>& args);
+int runGainMap(const std::vector<std::string>& args);
 int runFuse(const std::vector<std::string>& args);
 int runToneMap(const std::vector<std::string>& args);
 int runCompare(const std::vector<std::string>& args);
+int runBracket(const std::vector<std::string>& args);
+int runSelectExposures(const std::vector<std::string>& args);
 
 } // namespace hdr::cli
