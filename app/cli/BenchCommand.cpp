@@ -1,4 +1,6 @@
+#include "app/cli/BenchFusion.h"
 #include "app/cli/CliCommon.h"
+#include "app/cli/BenchGainMap.h"
 #include "color/Ocio.h"
 #include "common/Parallel.h"
 #include "display/DisplayTransform.h"
@@ -25,16 +27,20 @@ namespace {
 
 const CommandSpec kSpec{
     "bench",
-    "io|viewer [options]",
+    "io|viewer|fusion [options]",
     "Benchmarks, with the peers measured in the same run (ratios > 1 mean HDR Studio is faster).",
     "io:     EXR read and write (half, ZIP) against OpenImageIO (library via python3-openimageio, and the\n"
     "        oiiotool process) and Radiance RGBE read against OpenCV imread, on the shared data files.\n"
+    "gainmap: Ultra HDR encode/decode of a 12 MP image (--megapixels) against numpy/OpenCV doing the same.\n"
+    "fusion: Mertens exposure fusion of a 4 x 12 MP 8-bit bracket against enfuse and OpenCV MergeMertens.\n"
     "viewer: frame time of the viewer's CPU display path for an exposure change on a 4K image\n"
     "        (fit-to-window 1920x1080, 1:1 1920x1080, and a full 3840x2160 viewport).",
     {{"data", "DIR", "shared data folder (default: ../shared/data next to the source tree)"},
      {"repeat", "N", "runs per measurement; the best is reported (default 5)"},
      {"file", "PATH", "viewer: use this image instead of the 4K demo scene"},
-     {"json", "", "print JSON"}},
+     {"json", "", "print JSON"},
+     {"megapixels", "MP", "fusion: megapixels per bracket image (default 12)"},
+     {"images", "N", "fusion: images in the bracket (default 4)"}},
     1,
     1};
 
@@ -274,7 +280,14 @@ int runBench(const std::vector<std::string>& argv)
     if (which == "viewer") {
         return benchViewer(args, repeat);
     }
-    return usageError("unknown benchmark '" + which + "' (io or viewer)");
+    if (which == "fusion") {
+        return benchFusion(args, std::max(1, int(args.number("repeat", numberError).value_or(3))),
+                           args.value("data").value_or(HDR_SHARED_DIR "/data"));
+    }
+    if (which == "gainmap") {
+        return benchGainMap(args, std::max(1, int(args.number("repeat", numberError).value_or(3))));
+    }
+    return usageError("unknown benchmark '" + which + "' (io, viewer or fusion)");
 }
 
 } // namespace hdr::cli
