@@ -1,6 +1,7 @@
 #include "app/cli/BenchFusion.h"
 #include "app/cli/CliCommon.h"
 #include "app/cli/BenchGainMap.h"
+#include "app/cli/BenchGainMap.h"
 #include "color/Ocio.h"
 #include "common/Parallel.h"
 #include "display/DisplayTransform.h"
@@ -31,6 +32,7 @@ const CommandSpec kSpec{
     "Benchmarks, with the peers measured in the same run (ratios > 1 mean HDR Studio is faster).",
     "io:     EXR read and write (half, ZIP) against OpenImageIO (library via python3-openimageio, and the\n"
     "        oiiotool process) and Radiance RGBE read against OpenCV imread, on the shared data files.\n"
+    "gainmap: Ultra HDR encode/decode of a 12 MP image (--megapixels) against numpy/OpenCV doing the same.\n"
     "gainmap: Ultra HDR encode/decode of a 12 MP image (--megapixels) against numpy/OpenCV doing the same.\n"
     "fusion: Mertens exposure fusion of a 4 x 12 MP 8-bit bracket against enfuse and OpenCV MergeMertens.\n"
     "viewer: frame time of the viewer's CPU display path for an exposure change on a 4K image\n"
@@ -283,6 +285,9 @@ int runBench(const std::vector<std::string>& argv)
     if (which == "fusion") {
         return benchFusion(args, std::max(1, int(args.number("repeat", numberError).value_or(3))),
                            args.value("data").value_or(HDR_SHARED_DIR "/data"));
+    }
+    if (which == "gainmap") {
+        return benchGainMap(args, std::max(1, int(args.number("repeat", numberError).value_or(3))));
     }
     if (which == "gainmap") {
         return benchGainMap(args, std::max(1, int(args.number("repeat", numberError).value_or(3))));

@@ -303,6 +303,7 @@ Result<ImageF> applyGainMap(const ImageF& sdr,
         ImageF out(w, sdr.height(), channels, sdr.colorSpace);
         out.metadata = sdr.metadata;
         const bool weightless = weight == 0.0f;
+        const bool sharedGain = map.channels == 1 && metadata.isSingleChannel();
         parallelFor(std::size_t(sdr.height()), 16, [&](std::size_t begin, std::size_t end) {
             std::vector<float> mapRow(std::size_t(w) * std::size_t(map.channels));
             for (std::size_t yy = begin; yy < end; ++yy) {
@@ -326,6 +327,25 @@ Result<ImageF> applyGainMap(const ImageF& sdr,
                 }
                 const float* in = sdr.row(y);
                 float* o = out.row(y);
+                if (sharedGain) {
+                    // One map channel and equal per-channel constants: one exp2 per pixel, the same
+                    // arithmetic as applyGain() per channel.
+                    for (int x = 0; x < w; ++x, in += channels, o += channels) {
+                        const float r = weightless ? 0.0f : mapRow[std::size_t(x)];
+                        const float rc = std::isnan(r) ? 0.0f : std::clamp(r, 0.0f, 1.0f);
+                        const float logRecovery = k[0].unitGamma ? rc : std::pow(rc, k[0].invGamma);
+                        const float gain =
+                            std::exp2((k[0].minStops + k[0].rangeStops * logRecovery) * k[0].weight);
+                        for (int c = 0; c < 3; ++c) {
+                            const float s = std::isnan(in[c]) ? 0.0f : in[c];
+                            o[c] = (s + k[0].offsetSdr) * gain - k[0].offsetHdr;
+                        }
+                        if (channels == 4) {
+                            o[3] = in[3];
+                        }
+                    }
+                    continue;
+                }
                 for (int x = 0; x < w; ++x, in += channels, o += channels) {
                     const float* r = mapRow.data() + std::size_t(x) * std::size_t(map.channels);
                     for (int c = 0; c < 3; ++c) {
