@@ -329,6 +329,26 @@ private slots:
         QCOMPARE(gm.value("XMP-hdrgm:OffsetSDR").toArray().at(2).toDouble(), 1.0 / 64);
     }
 
+    void regressionInputs()
+    {
+        // Seeds written by our writer and inputs the fuzzer found: an HDR image or a clean error.
+        int files = 0;
+        for (const auto& entry : fs::directory_iterator(hdr::test::testDataPath("ultrahdr-regressions"))) {
+            if (entry.path().extension() == ".md") {
+                continue;
+            }
+            ++files;
+            auto image = readImage(entry.path());
+            if (entry.path().filename().string().rfind("seed-", 0) == 0) {
+                HDR_VERIFY_OK(image);
+                QCOMPARE(image->metadata.sourceFormat, std::string("JPEG (gain map)"));
+            } else if (!image) {
+                QVERIFY(!image.error().message.empty());
+            }
+        }
+        QVERIFY(files >= 2);
+    }
+
     void malformedFilesGiveClearErrors()
     {
         const fs::path good = tmp("good.jpg");
