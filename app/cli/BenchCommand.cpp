@@ -1,7 +1,7 @@
 #include "app/cli/BenchFusion.h"
+#include "app/cli/BenchGainMap.h"
+#include "app/cli/BenchToneMap.h"
 #include "app/cli/CliCommon.h"
-#include "app/cli/BenchGainMap.h"
-#include "app/cli/BenchGainMap.h"
 #include "color/Ocio.h"
 #include "common/Parallel.h"
 #include "display/DisplayTransform.h"
@@ -28,13 +28,15 @@ namespace {
 
 const CommandSpec kSpec{
     "bench",
-    "io|viewer|fusion [options]",
+    "io|viewer|fusion|gainmap|tonemap [options]",
     "Benchmarks, with the peers measured in the same run (ratios > 1 mean HDR Studio is faster).",
     "io:     EXR read and write (half, ZIP) against OpenImageIO (library via python3-openimageio, and the\n"
     "        oiiotool process) and Radiance RGBE read against OpenCV imread, on the shared data files.\n"
     "gainmap: Ultra HDR encode/decode of a 12 MP image (--megapixels) against numpy/OpenCV doing the same.\n"
-    "gainmap: Ultra HDR encode/decode of a 12 MP image (--megapixels) against numpy/OpenCV doing the same.\n"
     "fusion: Mertens exposure fusion of a 4 x 12 MP 8-bit bracket against enfuse and OpenCV MergeMertens.\n"
+    "tonemap: operators on a 12 MP float EXR against OpenCV Tonemap* (compute) and luminance-hdr-cli / "
+    "pfstmo_*\n"
+    "        (whole commands, EXR in, 8-bit image out).\n"
     "viewer: frame time of the viewer's CPU display path for an exposure change on a 4K image\n"
     "        (fit-to-window 1920x1080, 1:1 1920x1080, and a full 3840x2160 viewport).",
     {{"data", "DIR", "shared data folder (default: ../shared/data next to the source tree)"},
@@ -283,16 +285,19 @@ int runBench(const std::vector<std::string>& argv)
         return benchViewer(args, repeat);
     }
     if (which == "fusion") {
-        return benchFusion(args, std::max(1, int(args.number("repeat", numberError).value_or(3))),
+        return benchFusion(args,
+                           std::max(1, int(args.number("repeat", numberError).value_or(3))),
                            args.value("data").value_or(HDR_SHARED_DIR "/data"));
     }
     if (which == "gainmap") {
         return benchGainMap(args, std::max(1, int(args.number("repeat", numberError).value_or(3))));
     }
-    if (which == "gainmap") {
-        return benchGainMap(args, std::max(1, int(args.number("repeat", numberError).value_or(3))));
+    if (which == "tonemap") {
+        return benchToneMap(args,
+                            std::max(1, int(args.number("repeat", numberError).value_or(3))),
+                            args.value("data").value_or(HDR_SHARED_DIR "/data"));
     }
-    return usageError("unknown benchmark '" + which + "' (io, viewer or fusion)");
+    return usageError("unknown benchmark '" + which + "' (io, viewer, fusion, gainmap or tonemap)");
 }
 
 } // namespace hdr::cli

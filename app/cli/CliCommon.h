@@ -56,7 +56,6 @@ int runConvert(const std::vector<std::string>& args);
 int runDemo(const std::vector<std::string>& args);
 int runBench(const std::vector<std::string>& args);
 int runGainMap(const std::vector<std::string>& args);
-int runGainMap(const std::vector<std::string>& args);
 int runFuse(const std::vector<std::string>& args);
 int runToneMap(const std::vector<std::string>& args);
 int runCompare(const std::vector<std::string>& args);

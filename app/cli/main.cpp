@@ -21,8 +21,6 @@ constexpr hdr::cli::Command kCommands[] = {
     {"fuse", "exposure fusion (Mertens) of an LDR bracket into one display-referred image", hdr::cli::runFuse},
     {"gainmap", "Ultra HDR / gain-map JPEGs: decode to HDR, encode from HDR, convert GM-Diffusion maps",
      hdr::cli::runGainMap},
-    {"gainmap", "Ultra HDR / gain-map JPEGs: decode to HDR, encode from HDR, convert GM-Diffusion maps",
-     hdr::cli::runGainMap},
     {"bench", "benchmarks: file I/O against oiiotool/OpenCV, viewer frame time", hdr::cli::runBench},
     {"tonemap", "tone-map an HDR image to PNG/JPEG/TIFF (global and local operators)", hdr::cli::runToneMap},
     {"compare", "PSNR, SSIM and HDR metrics (log, mu-law, PU21) between two images", hdr::cli::runCompare},

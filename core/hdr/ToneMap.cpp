@@ -1,5 +1,7 @@
 #include "hdr/ToneMap.h"
 
+#include "common/Parallel.h"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -348,9 +350,14 @@ void applyToneMapStats(ToneMapParams& p, const ToneMapStats& s, float exposureSc
 
 void toneMapPixels(const ToneMapParams& p, float* px, std::size_t count, int channels)
 {
-    for (std::size_t i = 0; i < count; ++i, px += channels) {
-        toneMapPixel(p, px[0], px[1], px[2]);
-    }
+    // Pixels are independent: split large buffers across the worker threads (each chunk is a
+    // contiguous run, so the threads never share cache lines except at chunk ends).
+    parallelFor(count, 1 << 14, [&](std::size_t begin, std::size_t end) {
+        float* q = px + begin * static_cast<std::size_t>(channels);
+        for (std::size_t i = begin; i < end; ++i, q += channels) {
+            toneMapPixel(p, q[0], q[1], q[2]);
+        }
+    });
 }
 
 } // namespace hdr::core
