@@ -61,5 +61,6 @@ int runToneMap(const std::vector<std::string>& args);
 int runCompare(const std::vector<std::string>& args);
 int runBracket(const std::vector<std::string>& args);
 int runSelectExposures(const std::vector<std::string>& args);
+int runMerge(const std::vector<std::string>& args);
 
 } // namespace hdr::cli

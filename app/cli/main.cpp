@@ -19,6 +19,8 @@ constexpr hdr::cli::Command kCommands[] = {
      hdr::cli::runConvert},
     {"demo", "write the demo HDR scene (EXR + a tone-mapped PNG preview)", hdr::cli::runDemo},
     {"fuse", "exposure fusion (Mertens) of an LDR bracket into one display-referred image", hdr::cli::runFuse},
+    {"merge", "merge an LDR exposure bracket into one scene-linear HDR (EXIF or --ev, align, deghost)",
+     hdr::cli::runMerge},
     {"gainmap", "Ultra HDR / gain-map JPEGs: decode to HDR, encode from HDR, convert GM-Diffusion maps",
      hdr::cli::runGainMap},
     {"bench", "benchmarks: file I/O against oiiotool/OpenCV, viewer frame time", hdr::cli::runBench},
