@@ -160,7 +160,7 @@ int benchMerge(const Args& /*args*/, int repeat, const fs::path& dataDir)
     const std::string peer =
         runCapture("/usr/bin/python3 " HDR_SOURCE_DIR "/tests/bench/peer_merge.py time --repeat " +
                        std::to_string(repeat) + " --threads " + std::to_string(core::workerThreadCount()) +
-                       " --times" + timeArgs + fileArgs + " 2>/dev/null",
+                       fileArgs + " --times" + timeArgs + " 2>/dev/null",
                    &status);
     const auto peerJson = nlohmann::json::parse(peer, nullptr, false);
     const double cvMergeS = peerJson.is_object() ? peerJson.value("merge_s", 0.0) : 0.0;
@@ -182,9 +182,9 @@ int benchMerge(const Args& /*args*/, int repeat, const fs::path& dataDir)
         }
     }
     t0 = now();
-    runCapture("pfsinhdrgen " + shellQuoted((tmp / "brackets.hdrgen").string()) +
+    runCapture("(pfsinhdrgen " + shellQuoted((tmp / "brackets.hdrgen").string()) +
                    " | pfshdrcalibrate -c robertson -r gamma | pfsout " +
-                   shellQuoted((tmp / "pfs.exr").string()) + " >/dev/null 2>&1",
+                   shellQuoted((tmp / "pfs.exr").string()) + ") >/dev/null 2>&1",
                &status);
     const double pfsS = status == 0 && fs::exists(tmp / "pfs.exr") ? now() - t0 : 0.0;
 
