@@ -245,11 +245,26 @@ Result<std::vector<std::uint8_t>> assembleUltraHdr(const std::vector<std::uint8_
                                                    int quality,
                                                    int gainMapQuality)
 {
+    if (baseRgb8.size() != std::size_t(width) * std::size_t(height) * 3) {
+        return fail(ErrorCode::InvalidArgument, "the base image is malformed");
+    }
+    auto baseJpeg = encodeJpegBytes(baseRgb8.data(), width, height, 3, quality, baseIcc, {});
+    if (!baseJpeg) {
+        return tl::unexpected(baseJpeg.error());
+    }
+    return joinUltraHdr(*baseJpeg, map, metadata, gainMapQuality);
+}
+
+Result<std::vector<std::uint8_t>> joinUltraHdr(const std::vector<std::uint8_t>& baseJpeg,
+                                               const GainMapImage& map,
+                                               const GainMapMetadata& metadata,
+                                               int gainMapQuality)
+{
     if (auto ok = metadata.validate(); !ok) {
         return tl::unexpected(ok.error());
     }
-    if (!map.valid() || baseRgb8.size() != std::size_t(width) * std::size_t(height) * 3) {
-        return fail(ErrorCode::InvalidArgument, "the base image or gain map is malformed");
+    if (!map.valid()) {
+        return fail(ErrorCode::InvalidArgument, "the gain map is malformed");
     }
     const std::vector<JpegMarker> mapMarkers{
         {0xE1, textPayload(kXmpSignature, makeGainMapXmp(metadata))},
@@ -260,15 +275,11 @@ Result<std::vector<std::uint8_t>> assembleUltraHdr(const std::vector<std::uint8_
     if (!mapJpeg) {
         return tl::unexpected(mapJpeg.error());
     }
-    auto baseJpeg = encodeJpegBytes(baseRgb8.data(), width, height, 3, quality, baseIcc, {});
-    if (!baseJpeg) {
-        return tl::unexpected(baseJpeg.error());
-    }
     const std::vector<JpegMarker> primaryMarkers{
         {0xE1, textPayload(kXmpSignature, makePrimaryXmp(mapJpeg->size()))},
         {0xE2, withSignature(kIsoGainMapSignature, encodeIsoGainMapVersion())},
         {0xE2, makeMpfPayload(0, 0, 0)}};
-    return assembleGainMapJpeg(insertSegments(*baseJpeg, primaryMarkers), *mapJpeg);
+    return assembleGainMapJpeg(insertSegments(baseJpeg, primaryMarkers), *mapJpeg);
 }
 
 Result<std::vector<std::uint8_t>>
@@ -305,8 +316,9 @@ encodeUltraHdr(const ImageF& hdrIn, const ImageF* sdrIn, const UltraHdrWriteOpti
         const DisplayImage8 display = encodeDisplay8(sdr, Transfer::srgb(), rec709);
         const std::vector<std::uint8_t> icc = makeIccProfile(rec709, Transfer::srgb(), "sRGB IEC61966-2.1");
         ctx.setProgress(0.2, "Encoding SDR base");
-        auto baseJpeg =
-            encodeJpegBytes(display.pixels.data(), display.width, display.height, 3, options.quality, {}, {});
+        // Encoded once: decoded here to compute the map, then used as the primary as it is.
+        auto baseJpeg = encodeJpegBytes(
+            display.pixels.data(), display.width, display.height, 3, options.quality, icc, {});
         if (!baseJpeg) {
             throw HdrError(baseJpeg.error());
         }
@@ -324,14 +336,7 @@ encodeUltraHdr(const ImageF& hdrIn, const ImageF* sdrIn, const UltraHdrWriteOpti
             throw HdrError(encoded.error());
         }
         ctx.setProgress(0.8, "Writing JPEG_R");
-        auto bytes = assembleUltraHdr(display.pixels,
-                                      display.width,
-                                      display.height,
-                                      icc,
-                                      encoded->map,
-                                      encoded->metadata,
-                                      options.quality,
-                                      options.gainMapQuality);
+        auto bytes = joinUltraHdr(*baseJpeg, encoded->map, encoded->metadata, options.gainMapQuality);
         if (!bytes) {
             throw HdrError(bytes.error());
         }

@@ -88,5 +88,10 @@ Result<std::vector<std::uint8_t>> assembleUltraHdr(const std::vector<std::uint8_
                                                    const GainMapMetadata& metadata,
                                                    int quality,
                                                    int gainMapQuality);
+// Same, from an already encoded primary JPEG (its markers are kept; ours go after SOI/JFIF).
+Result<std::vector<std::uint8_t>> joinUltraHdr(const std::vector<std::uint8_t>& baseJpeg,
+                                               const GainMapImage& map,
+                                               const GainMapMetadata& metadata,
+                                               int gainMapQuality);
 
 } // namespace hdr::core
