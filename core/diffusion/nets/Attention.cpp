@@ -1,5 +1,7 @@
 #include "diffusion/nets/Attention.h"
 
+#include "diffusion/nets/Layers.h"
+
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 
@@ -146,6 +148,9 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
         throw std::invalid_argument("attention: q/k/v must be [B, L, heads*d] with matching B, channels and Lk");
     }
     const int64_t d = q.size(2) / heads;
+    if (flops::active()) {
+        flops::add(4 * q.size(0) * q.size(1) * k.size(1) * q.size(2)); // q k^T and p v
+    }
     const double scale = 1.0 / std::sqrt(static_cast<double>(d));
     if (backend == AttentionBackend::Auto) {
         backend = defaultAttentionBackend();

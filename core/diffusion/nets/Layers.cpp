@@ -1,6 +1,41 @@
 #include "diffusion/nets/Layers.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <atomic>
+#include <cmath>
+#include <string>
+
 namespace hdr::diffusion {
+
+namespace flops {
+namespace {
+std::atomic<bool> g_active{false};
+std::atomic<int64_t> g_count{0};
+} // namespace
+
+void start()
+{
+    g_count.store(0);
+    g_active.store(true);
+}
+
+int64_t stop()
+{
+    g_active.store(false);
+    return g_count.load();
+}
+
+bool active()
+{
+    return g_active.load(std::memory_order_relaxed);
+}
+
+void add(int64_t count)
+{
+    g_count.fetch_add(count, std::memory_order_relaxed);
+}
+} // namespace flops
 
 Conv2dImpl::Conv2dImpl(int64_t inChannels, int64_t outChannels, int64_t kernel, const at::TensorOptions& options,
                        int64_t stride_, int64_t padding_, bool withBias)
@@ -14,7 +49,11 @@ Conv2dImpl::Conv2dImpl(int64_t inChannels, int64_t outChannels, int64_t kernel, 
 
 at::Tensor Conv2dImpl::forward(const at::Tensor& x) const
 {
-    return at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
+    at::Tensor y = at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
+    if (flops::active()) {
+        flops::add(2 * y.numel() * weight.size(1) * weight.size(2) * weight.size(3));
+    }
+    return y;
 }
 
 LinearImpl::LinearImpl(int64_t inFeatures, int64_t outFeatures, const at::TensorOptions& options, bool withBias)
@@ -27,6 +66,9 @@ LinearImpl::LinearImpl(int64_t inFeatures, int64_t outFeatures, const at::Tensor
 
 at::Tensor LinearImpl::forward(const at::Tensor& x) const
 {
+    if (flops::active()) {
+        flops::add(2 * (x.numel() / x.size(-1)) * weight.size(0) * weight.size(1));
+    }
     return at::linear(x, weight, bias);
 }
 
@@ -76,6 +118,27 @@ void convertConvWeightsToChannelsLast(torch::nn::Module& module)
         if (p.dim() == 4 && !p.is_meta()) {
             p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
         }
+    }
+}
+
+void initRandomWeights(torch::nn::Module& module, uint64_t seed)
+{
+    at::NoGradGuard noGrad;
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+    for (auto& item : module.named_parameters()) {
+        at::Tensor& p = item.value();
+        at::Tensor values;
+        if (p.dim() >= 2) {
+            const double fanIn = static_cast<double>(p.numel() / p.size(0));
+            values = at::empty(p.sizes(), at::kFloat).normal_(0.0, 1.0 / std::sqrt(fanIn), gen);
+        } else {
+            values = at::empty(p.sizes(), at::kFloat).uniform_(-0.1, 0.1, gen);
+            const std::string& key = item.key();
+            if (key.size() >= 6 && key.compare(key.size() - 6, 6, "weight") == 0) {
+                values.add_(1.0);
+            }
+        }
+        p.copy_(values);
     }
 }
 

@@ -14,6 +14,15 @@
 
 namespace hdr::diffusion {
 
+// Counts FLOPs (2 per multiply-add) of convolutions, linear layers and attention matmuls while
+// active, for benchmark reports. Process-wide; off by default (one relaxed atomic load per layer).
+namespace flops {
+void start();
+int64_t stop(); // the FLOPs since start()
+bool active();
+void add(int64_t count);
+} // namespace flops
+
 // 2-D convolution, square kernel, no dilation/groups (all SD convolutions are of this kind).
 class Conv2dImpl : public torch::nn::Module {
 public:
@@ -80,6 +89,10 @@ TORCH_MODULE(Embedding);
 // Converts every 4-D parameter of `module` (conv weights) to channels-last in place, so oneDNN
 // does not reorder weights on every call when activations are channels-last.
 void convertConvWeightsToChannelsLast(torch::nn::Module& module);
+
+// Fills every parameter with deterministic random values in a sane range (tests, benchmarks):
+// matrices/kernels N(0, 1/fan_in), norm weights 1 + U(-0.1, 0.1), biases U(-0.1, 0.1).
+void initRandomWeights(torch::nn::Module& module, uint64_t seed);
 
 // Total element count of named_parameters() (works on the meta device).
 int64_t parameterCount(const torch::nn::Module& module);
