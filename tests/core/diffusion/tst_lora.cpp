@@ -196,50 +196,6 @@ private slots:
         QCOMPARE(specs->at(0).strength, 0.3f);
     }
 
-    // The LDM names we derive from the diffusers names must be exactly those of the single-file
-    // checkpoints of the tiny models, with the same shapes (SD 1.5 layout and SDXL layout).
-    void ldmNamesMatchCheckpoints_data()
-    {
-        QTest::addColumn<QString>("model");
-        QTest::newRow("tiny-sd15") << "tiny-sd15";
-        QTest::newRow("tiny-sdxl") << "tiny-sdxl";
-    }
-    void ldmNamesMatchCheckpoints()
-    {
-        QFETCH(QString, model);
-        const std::string base = "oracle/models/" + model.toStdString() + "/";
-        HDR_REQUIRE_SHARED(base + "unet.safetensors");
-        auto unetFile = SafetensorsFile::open(hdr::test::sharedPath(base + "unet.safetensors"));
-        auto ldmFile = SafetensorsFile::open(
-            hdr::test::sharedPath(base + model.toStdString() + ".ldm.fp16.safetensors"));
-        HDR_VERIFY_OK(unetFile);
-        HDR_VERIFY_OK(ldmFile);
-        std::map<std::string, int> ranks;
-        std::map<std::string, std::vector<int64_t>> shapes;
-        for (const auto& entry : (*unetFile)->entries()) {
-            ranks[entry.name] = static_cast<int>(entry.shape.size());
-            shapes[entry.name] = entry.shape;
-        }
-        const LoraTargetIndex index(LoraComponent::Unet, ranks);
-        QVERIFY(index.ambiguousNames().empty());
-        const std::string prefix = "model.diffusion_model.";
-        std::size_t checked = 0;
-        for (const auto& entry : (*ldmFile)->entries()) {
-            if (entry.name.rfind(prefix, 0) != 0 || entry.name.size() < 7 ||
-                entry.name.substr(entry.name.size() - 7) != ".weight" ||
-                (entry.shape.size() != 2 && entry.shape.size() != 4))
-                continue;
-            const std::string module =
-                entry.name.substr(prefix.size(), entry.name.size() - prefix.size() - 7);
-            const auto* weight = index.findFlattened(flattenModulePath(module));
-            QVERIFY2(weight, ("no diffusers weight for LDM " + module).c_str());
-            QVERIFY2(shapes.at(weight->name) == entry.shape, (module + " -> " + weight->name).c_str());
-            ++checked;
-        }
-        // Every patchable diffusers weight has an LDM counterpart, one to one.
-        QCOMPARE(checked, index.size());
-    }
-
     void kohyaBothStylesMergeAndRestore()
     {
         QTemporaryDir dir;
