@@ -231,13 +231,14 @@ core::Result<ClipTokenizer> ClipTokenizer::fromContents(std::string_view vocabJs
         }
 
         buildByteSymbols(tok.m_byteSymbols);
+        // An added token's own id wins over the vocab's, as in transformers.
         const auto vocabId = [&](const std::string& token, const char* role) {
-            auto it = tok.m_vocab.find(token);
-            if (it != tok.m_vocab.end())
-                return it->second;
             for (const ClipAddedToken& added : special.added)
                 if (added.content == token && added.id >= 0)
                     return added.id;
+            auto it = tok.m_vocab.find(token);
+            if (it != tok.m_vocab.end())
+                return it->second;
             core::throwError(ErrorCode::CorruptData,
                              std::string("The tokenizer's ") + role + " token \"" + token + "\" is not in vocab.json",
                              where);
