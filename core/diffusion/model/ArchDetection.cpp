@@ -69,7 +69,8 @@ core::Result<ModelArch> detectLdmArch(const KeyShapes& keys)
         return refuse("This is a Flux checkpoint (double_blocks/single_blocks transformer)");
     }
     if (!anyKey(keys, "model.diffusion_model.")) {
-        if (anyKeyContains(keys, "lora_unet") || anyKeyContains(keys, "lora_te") || anyKeyContains(keys, ".lora_")) {
+        if (anyKeyContains(keys, "lora_unet") || anyKeyContains(keys, "lora_te") ||
+            anyKeyContains(keys, ".lora_")) {
             return core::fail(ErrorCode::UnsupportedFormat,
                               "This is a LoRA, not a full checkpoint; open the base model instead");
         }
@@ -88,8 +89,9 @@ core::Result<ModelArch> detectLdmArch(const KeyShapes& keys)
     }
     const auto convIn = keys.find("model.diffusion_model.input_blocks.0.0.weight");
     if (convIn == keys.end() || convIn->second.size() != 4) {
-        return core::fail(ErrorCode::CorruptData,
-                          "The checkpoint has no 4-D model.diffusion_model.input_blocks.0.0.weight (UNet conv_in)");
+        return core::fail(
+            ErrorCode::CorruptData,
+            "The checkpoint has no 4-D model.diffusion_model.input_blocks.0.0.weight (UNet conv_in)");
     }
     if (auto ok = checkInputChannels(convIn->second[1]); !ok) {
         return tl::unexpected(ok.error());
@@ -103,10 +105,12 @@ core::Result<ModelArch> detectLdmArch(const KeyShapes& keys)
         return refuse("This is an SDXL refiner checkpoint (only the OpenCLIP bigG text encoder, 1280-wide "
                       "context); use it after an SDXL base model");
     }
-    if (anyKey(keys, "conditioner.embedders.0.transformer.") && anyKey(keys, "conditioner.embedders.1.model.")) {
+    if (anyKey(keys, "conditioner.embedders.0.transformer.") &&
+        anyKey(keys, "conditioner.embedders.1.model.")) {
         if (!anyKey(keys, "model.diffusion_model.label_emb.")) {
-            return core::fail(ErrorCode::CorruptData,
-                              "The SDXL checkpoint lacks the UNet's label_emb (size/crop conditioning) tensors");
+            return core::fail(
+                ErrorCode::CorruptData,
+                "The SDXL checkpoint lacks the UNet's label_emb (size/crop conditioning) tensors");
         }
         return ModelArch::SDXL;
     }
@@ -120,9 +124,10 @@ core::Result<ModelArch> detectLdmArch(const KeyShapes& keys)
         return refuse("The checkpoint's text encoders (conditioner.embedders.*) match neither SDXL base "
                       "(CLIP-L + OpenCLIP bigG) nor the refiner");
     }
-    return core::fail(ErrorCode::UnsupportedFormat,
-                      "The checkpoint has no text encoder weights (cond_stage_model.* or conditioner.embedders.*); "
-                      "UNet-only checkpoints are not supported");
+    return core::fail(
+        ErrorCode::UnsupportedFormat,
+        "The checkpoint has no text encoder weights (cond_stage_model.* or conditioner.embedders.*); "
+        "UNet-only checkpoints are not supported");
 }
 
 core::Result<ModelArch> detectDiffusersArch(const DiffusersArchInputs& inputs)
@@ -152,7 +157,8 @@ core::Result<ModelArch> detectDiffusersArch(const DiffusersArchInputs& inputs)
         return refuse("This is a Flux model (" + pipeline + ")");
     }
     if (unet->value("_class_name", std::string("UNet2DConditionModel")) != "UNet2DConditionModel") {
-        return refuse("The denoiser is a " + unet->value("_class_name", std::string()) + ", not a UNet2DConditionModel");
+        return refuse("The denoiser is a " + unet->value("_class_name", std::string()) +
+                      ", not a UNet2DConditionModel");
     }
     const auto channels = unet->value("in_channels", std::int64_t(4));
     if (auto ok = checkInputChannels(channels); !ok) {
@@ -164,8 +170,9 @@ core::Result<ModelArch> detectDiffusersArch(const DiffusersArchInputs& inputs)
     const bool textTime = addition.is_string() && addition.get<std::string>() == "text_time";
     if (textTime) {
         if (!inputs.hasTextEncoder || context == 1280) {
-            return refuse("This is an SDXL refiner (only the OpenCLIP bigG text encoder, 1280-wide context); use it "
-                          "after an SDXL base model");
+            return refuse(
+                "This is an SDXL refiner (only the OpenCLIP bigG text encoder, 1280-wide context); use it "
+                "after an SDXL base model");
         }
         if (!inputs.hasTextEncoder2) {
             return core::fail(ErrorCode::InvalidArgument,

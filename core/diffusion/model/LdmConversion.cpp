@@ -37,7 +37,8 @@ std::optional<int> consumeIndex(std::string_view& s)
 
 // One rename at the front of `rest`; nullopt when none of the pairs applies.
 template <std::size_t N>
-std::optional<std::string> renameFront(std::string_view rest, const std::pair<std::string_view, std::string_view> (&pairs)[N])
+std::optional<std::string> renameFront(std::string_view rest,
+                                       const std::pair<std::string_view, std::string_view> (&pairs)[N])
 {
     for (const auto& [from, to] : pairs) {
         if (rest.starts_with(from)) {
@@ -50,8 +51,12 @@ std::optional<std::string> renameFront(std::string_view rest, const std::pair<st
 std::optional<std::string> unetResnet(std::string_view rest)
 {
     static constexpr std::pair<std::string_view, std::string_view> kPairs[] = {
-        {"in_layers.0.", "norm1."},         {"in_layers.2.", "conv1."},  {"emb_layers.1.", "time_emb_proj."},
-        {"out_layers.0.", "norm2."},        {"out_layers.3.", "conv2."}, {"skip_connection.", "conv_shortcut."},
+        {"in_layers.0.", "norm1."},
+        {"in_layers.2.", "conv1."},
+        {"emb_layers.1.", "time_emb_proj."},
+        {"out_layers.0.", "norm2."},
+        {"out_layers.3.", "conv2."},
+        {"skip_connection.", "conv_shortcut."},
     };
     return renameFront(rest, kPairs);
 }
@@ -59,9 +64,12 @@ std::optional<std::string> unetResnet(std::string_view rest)
 std::optional<std::string> mapUnet(std::string_view key, const LdmLayout& layout)
 {
     static constexpr std::pair<std::string_view, std::string_view> kTopLevel[] = {
-        {"time_embed.0.", "time_embedding.linear_1."},  {"time_embed.2.", "time_embedding.linear_2."},
-        {"label_emb.0.0.", "add_embedding.linear_1."}, {"label_emb.0.2.", "add_embedding.linear_2."},
-        {"input_blocks.0.0.", "conv_in."},               {"out.0.", "conv_norm_out."},
+        {"time_embed.0.", "time_embedding.linear_1."},
+        {"time_embed.2.", "time_embedding.linear_2."},
+        {"label_emb.0.0.", "add_embedding.linear_1."},
+        {"label_emb.0.2.", "add_embedding.linear_2."},
+        {"input_blocks.0.0.", "conv_in."},
+        {"out.0.", "conv_norm_out."},
         {"out.2.", "conv_out."},
     };
     if (auto top = renameFront(key, kTopLevel)) {
@@ -89,7 +97,8 @@ std::optional<std::string> mapUnet(std::string_view key, const LdmLayout& layout
         }
         if (*sub == 0) {
             auto resnet = unetResnet(rest);
-            return resnet ? std::optional(block + "resnets." + std::to_string(entry) + "." + *resnet) : std::nullopt;
+            return resnet ? std::optional(block + "resnets." + std::to_string(entry) + "." + *resnet)
+                          : std::nullopt;
         }
         if (*sub == 1) {
             return block + "attentions." + std::to_string(entry) + "." + std::string(rest);
@@ -125,7 +134,8 @@ std::optional<std::string> mapUnet(std::string_view key, const LdmLayout& layout
         const std::string block = "up_blocks." + std::to_string(level) + ".";
         if (*sub == 0) {
             auto resnet = unetResnet(rest);
-            return resnet ? std::optional(block + "resnets." + std::to_string(entry) + "." + *resnet) : std::nullopt;
+            return resnet ? std::optional(block + "resnets." + std::to_string(entry) + "." + *resnet)
+                          : std::nullopt;
         }
         // The upsampler follows the resnet (and the attention, when the level has one): it is the
         // only child with a bare `conv`, so its sub-index does not need the block types.
@@ -146,8 +156,11 @@ std::optional<std::string> mapUnet(std::string_view key, const LdmLayout& layout
 std::optional<std::string> vaeResnet(std::string_view rest)
 {
     static constexpr std::pair<std::string_view, std::string_view> kPairs[] = {
-        {"norm1.", "norm1."}, {"conv1.", "conv1."}, {"norm2.", "norm2."},
-        {"conv2.", "conv2."}, {"nin_shortcut.", "conv_shortcut."},
+        {"norm1.", "norm1."},
+        {"conv1.", "conv1."},
+        {"norm2.", "norm2."},
+        {"conv2.", "conv2."},
+        {"nin_shortcut.", "conv_shortcut."},
     };
     return renameFront(rest, kPairs);
 }
@@ -155,7 +168,11 @@ std::optional<std::string> vaeResnet(std::string_view rest)
 std::optional<LdmTarget> mapVaeMid(std::string_view rest, const std::string& coder)
 {
     static constexpr std::pair<std::string_view, std::string_view> kAttention[] = {
-        {"q.", "to_q."}, {"k.", "to_k."}, {"v.", "to_v."}, {"proj_out.", "to_out.0."}, {"norm.", "group_norm."},
+        {"q.", "to_q."},
+        {"k.", "to_k."},
+        {"v.", "to_v."},
+        {"proj_out.", "to_out.0."},
+        {"norm.", "group_norm."},
     };
     LdmTarget target{Component::Vae, {}, TensorTransform::Identity, 0};
     if (consume(rest, "attn_1.")) {
@@ -268,14 +285,19 @@ LdmKeyMapping mapBigG(std::string_view rest)
         mapping.kind = LdmKeyKind::Converted;
         const char* names[] = {"q_proj.", "k_proj.", "v_proj."};
         for (int part = 0; part < 3; ++part) {
-            mapping.targets.push_back(
-                {Component::TextEncoder2, prefix + "self_attn." + names[part] + suffix, TensorTransform::SplitQkv, part});
+            mapping.targets.push_back({Component::TextEncoder2,
+                                       prefix + "self_attn." + names[part] + suffix,
+                                       TensorTransform::SplitQkv,
+                                       part});
         }
         return mapping;
     }
     static constexpr std::pair<std::string_view, std::string_view> kPairs[] = {
-        {"ln_1.", "layer_norm1."},    {"ln_2.", "layer_norm2."},  {"mlp.c_fc.", "mlp.fc1."},
-        {"mlp.c_proj.", "mlp.fc2."}, {"attn.out_proj.", "self_attn.out_proj."},
+        {"ln_1.", "layer_norm1."},
+        {"ln_2.", "layer_norm2."},
+        {"mlp.c_fc.", "mlp.fc1."},
+        {"mlp.c_proj.", "mlp.fc2."},
+        {"attn.out_proj.", "self_attn.out_proj."},
     };
     if (auto renamed = renameFront(rest, kPairs)) {
         return single(prefix + *renamed);
@@ -286,8 +308,16 @@ LdmKeyMapping mapBigG(std::string_view rest)
 bool isIgnoredExtra(std::string_view key)
 {
     static constexpr std::string_view kPrefixes[] = {
-        "model_ema.", "betas", "alphas_cumprod", "sqrt_", "log_one_minus_alphas_cumprod", "posterior_",
-        "logvar", "lvlb_weights", "first_stage_model.loss.", "cond_stage_model.transformer.text_model.embeddings.position_ids",
+        "model_ema.",
+        "betas",
+        "alphas_cumprod",
+        "sqrt_",
+        "log_one_minus_alphas_cumprod",
+        "posterior_",
+        "logvar",
+        "lvlb_weights",
+        "first_stage_model.loss.",
+        "cond_stage_model.transformer.text_model.embeddings.position_ids",
     };
     for (auto prefix : kPrefixes) {
         if (key.starts_with(prefix)) {
@@ -330,7 +360,8 @@ LdmKeyMapping mapLdmKey(std::string_view key, const LdmLayout& layout)
         return mapping;
     }
     if (consume(rest, kClipSd1Prefix) || consume(rest, kClipSdxlPrefix)) {
-        return one(Component::TextEncoder, rest.starts_with("text_model.") ? std::optional(std::string(rest)) : std::nullopt);
+        return one(Component::TextEncoder,
+                   rest.starts_with("text_model.") ? std::optional(std::string(rest)) : std::nullopt);
     }
     if (consume(rest, kBigGPrefix)) {
         return mapBigG(rest);
@@ -384,8 +415,8 @@ LdmConversionPlan planLdmConversion(const std::vector<std::string>& keys, const 
     return plan;
 }
 
-std::map<Component, KeyShapes> convertLdmShapes(const KeyShapes& ldm, const LdmLayout& layout,
-                                                LdmConversionPlan* planOut)
+std::map<Component, KeyShapes>
+convertLdmShapes(const KeyShapes& ldm, const LdmLayout& layout, LdmConversionPlan* planOut)
 {
     std::vector<std::string> keys;
     keys.reserve(ldm.size());

@@ -86,7 +86,7 @@ LdmConversionPlan planLdmConversion(const std::vector<std::string>& keys, const 
 
 // Convenience for the tests and model-info: converted key -> shape per component (shapes that do
 // not fit their transform are left out and their source key is added to plan.unexpected).
-std::map<Component, KeyShapes> convertLdmShapes(const KeyShapes& ldm, const LdmLayout& layout,
-                                                LdmConversionPlan* planOut = nullptr);
+std::map<Component, KeyShapes>
+convertLdmShapes(const KeyShapes& ldm, const LdmLayout& layout, LdmConversionPlan* planOut = nullptr);
 
 } // namespace hdr::diffusion

@@ -44,7 +44,8 @@ bool isPickleFile(const fs::path& path)
     in.read(magic, 4);
     // A zip archive (torch.save since 1.6) or a raw pickle stream (protocol 2+ starts with 0x80).
     return (in.gcount() == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) ||
-           (in.gcount() >= 2 && static_cast<unsigned char>(magic[0]) == 0x80 && magic[1] >= 2 && magic[1] <= 5);
+           (in.gcount() >= 2 && static_cast<unsigned char>(magic[0]) == 0x80 && magic[1] >= 2 &&
+            magic[1] <= 5);
 }
 
 [[noreturn]] void refusePickle(const fs::path& path)
@@ -75,33 +76,39 @@ ComponentFiles openShards(const fs::path& indexPath)
     const nlohmann::json index = parseJsonFile(indexPath);
     const auto weightMap = index.find("weight_map");
     if (weightMap == index.end() || !weightMap->is_object() || weightMap->empty()) {
-        throwError(ErrorCode::CorruptData, "The shard index has no \"weight_map\" object", indexPath.string());
+        throwError(
+            ErrorCode::CorruptData, "The shard index has no \"weight_map\" object", indexPath.string());
     }
     ComponentFiles files;
     std::map<std::string, std::shared_ptr<SafetensorsFile>> shards;
     for (const auto& [tensor, shardName] : weightMap->items()) {
         if (!shardName.is_string()) {
-            throwError(ErrorCode::CorruptData, "The shard index maps \"" + tensor + "\" to something that is not a file name",
+            throwError(ErrorCode::CorruptData,
+                       "The shard index maps \"" + tensor + "\" to something that is not a file name",
                        indexPath.string());
         }
         const std::string name = shardName.get<std::string>();
         if (name.empty() || name.find('/') != std::string::npos || name.find('\\') != std::string::npos ||
             name == "." || name == "..") {
-            throwError(ErrorCode::CorruptData, "The shard index names \"" + name + "\", which is not a file beside it",
+            throwError(ErrorCode::CorruptData,
+                       "The shard index names \"" + name + "\", which is not a file beside it",
                        indexPath.string());
         }
         auto& shard = shards[name];
         if (!shard) {
             const fs::path shardPath = indexPath.parent_path() / name;
             if (!fs::is_regular_file(shardPath)) {
-                throwError(ErrorCode::IoError, "Shard " + name + " listed in the index is missing", shardPath.string());
+                throwError(ErrorCode::IoError,
+                           "Shard " + name + " listed in the index is missing",
+                           shardPath.string());
             }
             shard = openSafetensors(shardPath);
             files.weightFiles.push_back(shardPath);
         }
         const SafetensorsEntry* entry = shard->find(tensor);
         if (!entry) {
-            throwError(ErrorCode::CorruptData, "Shard " + name + " does not contain tensor " + tensor + " that the index lists there",
+            throwError(ErrorCode::CorruptData,
+                       "Shard " + name + " does not contain tensor " + tensor + " that the index lists there",
                        indexPath.string());
         }
         files.tensors[tensor] = TensorRef{shard, entry};
@@ -112,7 +119,8 @@ ComponentFiles openShards(const fs::path& indexPath)
             if (it == weightMap->end() || *it != name) {
                 throwError(ErrorCode::CorruptData,
                            "Shard " + name + " holds tensor " + entry.name +
-                               (it == weightMap->end() ? ", which the index does not list" : ", which the index puts in another shard"),
+                               (it == weightMap->end() ? ", which the index does not list"
+                                                       : ", which the index puts in another shard"),
                            indexPath.string());
             }
         }
@@ -137,8 +145,10 @@ ComponentFiles openWeights(const fs::path& path)
 // The weights of one component: `stem` + .safetensors / .safetensors.index.json / .fp16 variants.
 ComponentFiles findWeights(const fs::path& dir, const std::string& stem, bool preferFp16, Component component)
 {
-    std::vector<std::string> names = {stem + ".safetensors", stem + ".safetensors.index.json",
-                                      stem + ".fp16.safetensors", stem + ".fp16.safetensors.index.json"};
+    std::vector<std::string> names = {stem + ".safetensors",
+                                      stem + ".safetensors.index.json",
+                                      stem + ".fp16.safetensors",
+                                      stem + ".fp16.safetensors.index.json"};
     if (preferFp16) {
         std::rotate(names.begin(), names.begin() + 2, names.end());
     }
@@ -147,14 +157,15 @@ ComponentFiles findWeights(const fs::path& dir, const std::string& stem, bool pr
             return openWeights(dir / name);
         }
     }
-    for (const auto& pickle : {stem + ".bin", stem + ".fp16.bin", std::string("pytorch_model.bin"), stem + ".ckpt"}) {
+    for (const auto& pickle :
+         {stem + ".bin", stem + ".fp16.bin", std::string("pytorch_model.bin"), stem + ".ckpt"}) {
         if (fs::is_regular_file(dir / pickle)) {
             refusePickle(dir / pickle);
         }
     }
     throwError(ErrorCode::IoError,
-               std::string("The model has no ") + nameOf(component) + " weights (looked for " + names[0] + ", " +
-                   names[1] + " and the .fp16 variants)",
+               std::string("The model has no ") + nameOf(component) + " weights (looked for " + names[0] +
+                   ", " + names[1] + " and the .fp16 variants)",
                dir.string());
 }
 
@@ -167,7 +178,9 @@ int jsonListSize(const nlohmann::json& config, const char* key, const fs::path& 
 {
     const auto it = config.find(key);
     if (it == config.end() || !it->is_array() || it->empty() || it->size() > 16) {
-        throwError(ErrorCode::CorruptData, std::string("The config has no usable \"") + key + "\" list", where.string());
+        throwError(ErrorCode::CorruptData,
+                   std::string("The config has no usable \"") + key + "\" list",
+                   where.string());
     }
     return int(it->size());
 }
@@ -179,7 +192,9 @@ LdmLayout ldmLayoutFromConfigs(const fs::path& unetConfig, const fs::path& vaeCo
     LdmLayout layout;
     const auto layers = unet.find("layers_per_block");
     if (layers == unet.end() || !layers->is_number_integer() || *layers < 1 || *layers > 16) {
-        throwError(ErrorCode::CorruptData, "The UNet config has no usable \"layers_per_block\"", unetConfig.string());
+        throwError(ErrorCode::CorruptData,
+                   "The UNet config has no usable \"layers_per_block\"",
+                   unetConfig.string());
     }
     layout.unetLayersPerBlock = layers->get<int>();
     layout.unetLevels = jsonListSize(unet, "block_out_channels", unetConfig);
@@ -208,7 +223,8 @@ void findTokenizers(const fs::path& dir, ModelFiles& model)
 
 fs::path findSchedulerConfig(const fs::path& dir)
 {
-    for (const fs::path& candidate : {dir / "scheduler" / "scheduler_config.json", dir / "scheduler_config.json"}) {
+    for (const fs::path& candidate :
+         {dir / "scheduler" / "scheduler_config.json", dir / "scheduler_config.json"}) {
         if (fs::is_regular_file(candidate)) {
             return candidate;
         }
@@ -235,8 +251,8 @@ void openSingleFile(const fs::path& path, const ModelOpenOptions& options, Model
             fs::path config = findComponentConfig(options.configDir, component);
             if (config.empty()) {
                 throwError(ErrorCode::IoError,
-                           std::string("The config folder has no ") + nameOf(component) + " config (" + nameOf(component) +
-                               "/config.json or " + nameOf(component) + "_config.json)",
+                           std::string("The config folder has no ") + nameOf(component) + " config (" +
+                               nameOf(component) + "/config.json or " + nameOf(component) + "_config.json)",
                            options.configDir.string());
             }
             model.components[component].configFile = config;
@@ -280,7 +296,8 @@ void openSingleFile(const fs::path& path, const ModelOpenOptions& options, Model
     for (Component component : kAllComponents) {
         if (hasComponent(model.arch, component) && model.components[component].tensors.empty()) {
             throwError(ErrorCode::CorruptData,
-                       std::string("The checkpoint has no ") + nameOf(component) + " tensors", path.string());
+                       std::string("The checkpoint has no ") + nameOf(component) + " tensors",
+                       path.string());
         }
     }
 }
@@ -292,14 +309,17 @@ void openFolder(const fs::path& dir, const ModelOpenOptions& options, ModelFiles
     const auto locate = [&](Component component) -> std::pair<fs::path, std::string> {
         const std::string name = nameOf(component);
         if (diffusers) {
-            return {dir / name, component == Component::Unet || component == Component::Vae ? "diffusion_pytorch_model" : "model"};
+            return {dir / name,
+                    component == Component::Unet || component == Component::Vae ? "diffusion_pytorch_model"
+                                                                                : "model"};
         }
         return {dir, name};
     };
     const auto present = [&](Component component) {
         const auto [where, stem] = locate(component);
         return diffusers ? fs::is_directory(where)
-                         : fs::exists(where / (stem + ".safetensors")) || fs::exists(where / (stem + ".fp16.safetensors")) ||
+                         : fs::exists(where / (stem + ".safetensors")) ||
+                               fs::exists(where / (stem + ".fp16.safetensors")) ||
                                fs::exists(where / (stem + ".safetensors.index.json")) ||
                                fs::exists(where / (stem + ".fp16.safetensors.index.json"));
     };
@@ -307,7 +327,9 @@ void openFolder(const fs::path& dir, const ModelOpenOptions& options, ModelFiles
         if (findComponentConfig(dir, component).empty()) {
             throwError(ErrorCode::IoError,
                        std::string("The model folder has no ") + nameOf(component) + " config (" +
-                           (diffusers ? std::string(nameOf(component)) + "/config.json" : std::string(nameOf(component)) + "_config.json") + ")",
+                           (diffusers ? std::string(nameOf(component)) + "/config.json"
+                                      : std::string(nameOf(component)) + "_config.json") +
+                           ")",
                        dir.string());
         }
     }
@@ -330,13 +352,16 @@ void openFolder(const fs::path& dir, const ModelOpenOptions& options, ModelFiles
         }
         const auto [where, stem] = locate(component);
         if (!present(component)) {
-            throwError(ErrorCode::IoError, std::string("The model folder has no ") + nameOf(component) +
-                                               (diffusers ? " folder" : " weights (" + stem + ".safetensors)"),
+            throwError(ErrorCode::IoError,
+                       std::string("The model folder has no ") + nameOf(component) +
+                           (diffusers ? " folder" : " weights (" + stem + ".safetensors)"),
                        dir.string());
         }
         const fs::path config = findComponentConfig(dir, component);
         if (config.empty()) {
-            throwError(ErrorCode::IoError, std::string("The model folder has no ") + nameOf(component) + " config", dir.string());
+            throwError(ErrorCode::IoError,
+                       std::string("The model folder has no ") + nameOf(component) + " config",
+                       dir.string());
         }
         ComponentFiles files = findWeights(where, stem, options.preferFp16Variant, component);
         files.configFile = config;
@@ -358,7 +383,8 @@ core::Result<std::string> readSmallTextFile(const std::filesystem::path& path, s
             throwError(ErrorCode::IoError, "Cannot read the file: " + ec.message(), path.string());
         }
         if (size > maxBytes) {
-            throwError(ErrorCode::LimitExceeded, "The file is too large for a config (" + std::to_string(size) + " bytes)",
+            throwError(ErrorCode::LimitExceeded,
+                       "The file is too large for a config (" + std::to_string(size) + " bytes)",
                        path.string());
         }
         std::ifstream in(path, std::ios::binary);
@@ -417,14 +443,16 @@ core::Result<ModelFiles> openModelFiles(const std::filesystem::path& path, const
         }
         findTokenizers(options.tokenizerDir, model);
         if (model.tokenizerDir.empty()) {
-            model.notes.push_back(model.layout == ModelLayout::SingleFile
-                                      ? "No tokenizer: single-file checkpoints carry none; pass --tokenizer DIR (a folder "
-                                        "with vocab.json and merges.txt, or with tokenizer/ and tokenizer_2/)"
-                                      : "No tokenizer/ folder with vocab.json; pass --tokenizer DIR");
+            model.notes.push_back(
+                model.layout == ModelLayout::SingleFile
+                    ? "No tokenizer: single-file checkpoints carry none; pass --tokenizer DIR (a folder "
+                      "with vocab.json and merges.txt, or with tokenizer/ and tokenizer_2/)"
+                    : "No tokenizer/ folder with vocab.json; pass --tokenizer DIR");
         }
         if (model.arch == ModelArch::SDXL && model.tokenizer2Dir.empty()) {
-            model.notes.push_back("No tokenizer_2 (SDXL's second tokenizer pads with \"!\"); pass --tokenizer DIR "
-                                  "with a tokenizer_2/ folder");
+            model.notes.push_back(
+                "No tokenizer_2 (SDXL's second tokenizer pads with \"!\"); pass --tokenizer DIR "
+                "with a tokenizer_2/ folder");
         }
         if (model.layout == ModelLayout::SingleFile && options.configDir.empty()) {
             model.notes.push_back(std::string("Configs: the built-in full-size ") +

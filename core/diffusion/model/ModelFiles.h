@@ -34,8 +34,8 @@ struct TensorRef {
 using TensorIndex = std::map<std::string, TensorRef>;
 
 struct ComponentFiles {
-    TensorIndex tensors;                           // diffusers names
-    std::filesystem::path configFile;              // empty: the preset of the detected architecture
+    TensorIndex tensors;                            // diffusers names
+    std::filesystem::path configFile;               // empty: the preset of the detected architecture
     std::vector<std::filesystem::path> weightFiles; // the files the tensors come from
 };
 
@@ -53,19 +53,21 @@ struct ModelFiles {
     ModelLayout layout = ModelLayout::SingleFile;
     ModelArch arch = ModelArch::SD15;
     std::map<Component, ComponentFiles> components;
-    std::filesystem::path tokenizerDir;    // empty when absent (see notes)
-    std::filesystem::path tokenizer2Dir;   // SDXL
-    std::filesystem::path schedulerConfig; // empty: the preset of the architecture
-    LdmLayout ldmLayout;                   // single file: the numbering used for the conversion
+    std::filesystem::path tokenizerDir;      // empty when absent (see notes)
+    std::filesystem::path tokenizer2Dir;     // SDXL
+    std::filesystem::path schedulerConfig;   // empty: the preset of the architecture
+    LdmLayout ldmLayout;                     // single file: the numbering used for the conversion
     std::vector<std::string> ignoredKeys;    // single file: EMA copies, schedule buffers, position_ids
     std::vector<std::string> unexpectedKeys; // single file: tensors we could not place
     std::vector<std::string> notes;          // e.g. missing tokenizer, and what to pass instead
 };
 
-core::Result<ModelFiles> openModelFiles(const std::filesystem::path& path, const ModelOpenOptions& options = {});
+core::Result<ModelFiles> openModelFiles(const std::filesystem::path& path,
+                                        const ModelOpenOptions& options = {});
 
 // Reads a small JSON/text file (configs, indexes) with a size cap; error names the file.
-core::Result<std::string> readSmallTextFile(const std::filesystem::path& path, std::uintmax_t maxBytes = 64u << 20);
+core::Result<std::string> readSmallTextFile(const std::filesystem::path& path,
+                                            std::uintmax_t maxBytes = 64u << 20);
 
 // The config file of `component` in a diffusers folder (unet/config.json) or a flat folder
 // (unet_config.json); empty when neither exists.

@@ -11,7 +11,8 @@ namespace hdr::diffusion {
 std::string ModelInfo::problem() const
 {
     for (const auto& component : components) {
-        LoadReport report{component.name, component.missing, component.unexpected, component.shapeMismatches, 0, 0};
+        LoadReport report{
+            component.name, component.missing, component.unexpected, component.shapeMismatches, 0, 0};
         if (!report.complete()) {
             return "The " + component.name + " weights do not match its config: " + report.problem();
         }

@@ -13,13 +13,13 @@
 namespace hdr::diffusion {
 
 struct ComponentInfo {
-    std::string name;                  // "unet", "vae", "text_encoder", "text_encoder_2"
-    std::string config;                // config file, or "built-in sd15/sdxl preset"
-    std::vector<std::string> files;    // weight files
-    std::int64_t tensors = 0;          // diffusers-named tensors found
-    std::int64_t parameters = 0;       // elements of those tensors
+    std::string name;                    // "unet", "vae", "text_encoder", "text_encoder_2"
+    std::string config;                  // config file, or "built-in sd15/sdxl preset"
+    std::vector<std::string> files;      // weight files
+    std::int64_t tensors = 0;            // diffusers-named tensors found
+    std::int64_t parameters = 0;         // elements of those tensors
     std::int64_t expectedParameters = 0; // elements of the network the config describes
-    std::vector<std::string> dtypes;   // "F16", "F32", ...
+    std::vector<std::string> dtypes;     // "F16", "F32", ...
     std::vector<std::string> missing, unexpected, shapeMismatches;
 };
 
@@ -28,8 +28,8 @@ struct ModelInfo {
     std::string arch;   // "sd15" / "sdxl"
     std::string layout; // "single-file" / "diffusers" / "flat"
     std::vector<ComponentInfo> components;
-    std::string tokenizer, tokenizer2; // folders, empty when absent
-    std::string scheduler;             // config file or "built-in preset"
+    std::string tokenizer, tokenizer2;       // folders, empty when absent
+    std::string scheduler;                   // config file or "built-in preset"
     std::vector<std::string> ignoredKeys;    // single file: tensors skipped on purpose
     std::vector<std::string> unexpectedKeys; // single file: tensors no component takes
     std::vector<std::string> notes;

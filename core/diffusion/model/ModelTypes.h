@@ -9,14 +9,14 @@ namespace hdr::diffusion {
 
 // A network of a Stable Diffusion bundle. The names are the diffusers folder names.
 enum class Component { Unet, Vae, TextEncoder, TextEncoder2 };
-inline constexpr Component kAllComponents[] = {Component::Unet, Component::Vae, Component::TextEncoder,
-                                               Component::TextEncoder2};
+inline constexpr Component kAllComponents[] = {
+    Component::Unet, Component::Vae, Component::TextEncoder, Component::TextEncoder2};
 const char* nameOf(Component component); // "unet", "vae", "text_encoder", "text_encoder_2"
 std::optional<Component> componentFromName(std::string_view name);
 
 // The architectures we run. Everything else is recognised and refused by ArchDetection.
 enum class ModelArch { SD15, SDXL };
-const char* nameOf(ModelArch arch); // "sd15", "sdxl"
+const char* nameOf(ModelArch arch);                     // "sd15", "sdxl"
 bool hasComponent(ModelArch arch, Component component); // SD 1.x has no text_encoder_2
 
 enum class ModelLayout {

@@ -59,18 +59,21 @@ core::Result<ComponentConfigs> loadComponentConfigs(const ModelFiles& files)
         for (Component component : {Component::TextEncoder, Component::TextEncoder2}) {
             if (auto path = configOf(component); !path.empty() && hasComponent(files.arch, component)) {
                 auto json = configJson(path);
-                auto config = core::guarded(ErrorCode::CorruptData, path.string(), [&] { return ClipTextConfig::fromJson(json); });
-                (component == Component::TextEncoder ? configs.textEncoder : configs.textEncoder2) = withWhere(config, path);
+                auto config = core::guarded(
+                    ErrorCode::CorruptData, path.string(), [&] { return ClipTextConfig::fromJson(json); });
+                (component == Component::TextEncoder ? configs.textEncoder : configs.textEncoder2) =
+                    withWhere(config, path);
             }
         }
-        configs.schedulerJson = files.schedulerConfig.empty() ? presetSchedulerConfig(files.arch)
-                                                              : orThrow(readSmallTextFile(files.schedulerConfig));
+        configs.schedulerJson = files.schedulerConfig.empty()
+                                    ? presetSchedulerConfig(files.arch)
+                                    : orThrow(readSmallTextFile(files.schedulerConfig));
         return configs;
     });
 }
 
-std::shared_ptr<torch::nn::Module> buildComponent(Component component, const ComponentConfigs& configs,
-                                                  const at::TensorOptions& options)
+std::shared_ptr<torch::nn::Module>
+buildComponent(Component component, const ComponentConfigs& configs, const at::TensorOptions& options)
 {
     switch (component) {
     case Component::Unet: return UNet2DConditionModel(configs.unet, options).ptr();
@@ -81,8 +84,8 @@ std::shared_ptr<torch::nn::Module> buildComponent(Component component, const Com
     return nullptr;
 }
 
-core::Result<std::shared_ptr<StableDiffusionModel>> StableDiffusionModel::open(const std::filesystem::path& path,
-                                                                               const ModelLoadOptions& options)
+core::Result<std::shared_ptr<StableDiffusionModel>>
+StableDiffusionModel::open(const std::filesystem::path& path, const ModelLoadOptions& options)
 {
     if (options.dtype != at::kFloat && options.dtype != at::kBFloat16 && options.dtype != at::kHalf) {
         return core::fail(ErrorCode::InvalidArgument, "The model dtype must be fp32, bf16 or fp16");
@@ -115,7 +118,8 @@ core::Result<std::shared_ptr<torch::nn::Module>> StableDiffusionModel::load(Comp
     }
     if (!hasComponent(arch(), component)) {
         return core::fail(ErrorCode::InvalidArgument,
-                          std::string("An ") + nameOf(arch()) + " model has no " + nameOf(component), m_files.path.string());
+                          std::string("An ") + nameOf(arch()) + " model has no " + nameOf(component),
+                          m_files.path.string());
     }
     return core::guarded(ErrorCode::Internal, m_files.path.string(), [&] {
         const auto options = at::TensorOptions().dtype(m_options.dtype).device(m_options.device);
@@ -126,7 +130,8 @@ core::Result<std::shared_ptr<torch::nn::Module>> StableDiffusionModel::load(Comp
         m_reports[component] = report;
         if (!report.complete()) {
             throwError(ErrorCode::CorruptData,
-                       "The weights do not match the " + std::string(nameOf(component)) + " config: " + report.problem(),
+                       "The weights do not match the " + std::string(nameOf(component)) +
+                           " config: " + report.problem(),
                        m_files.path.string());
         }
         m_modules[component] = module;
@@ -134,7 +139,8 @@ core::Result<std::shared_ptr<torch::nn::Module>> StableDiffusionModel::load(Comp
     });
 }
 
-template <typename Holder, typename Impl> static core::Result<Holder> typed(core::Result<std::shared_ptr<torch::nn::Module>> module)
+template <typename Holder, typename Impl>
+static core::Result<Holder> typed(core::Result<std::shared_ptr<torch::nn::Module>> module)
 {
     if (!module) {
         return tl::unexpected(module.error());
@@ -166,9 +172,10 @@ core::Result<const ClipTokenizer*> StableDiffusionModel::tokenizer()
 {
     if (!m_tokenizer) {
         if (m_files.tokenizerDir.empty()) {
-            return core::fail(ErrorCode::InvalidArgument,
-                              "The model has no tokenizer; pass --tokenizer DIR (a folder with vocab.json and merges.txt)",
-                              m_files.path.string());
+            return core::fail(
+                ErrorCode::InvalidArgument,
+                "The model has no tokenizer; pass --tokenizer DIR (a folder with vocab.json and merges.txt)",
+                m_files.path.string());
         }
         auto loaded = ClipTokenizer::load(m_files.tokenizerDir);
         if (!loaded) {
@@ -182,13 +189,15 @@ core::Result<const ClipTokenizer*> StableDiffusionModel::tokenizer()
 core::Result<const ClipTokenizer*> StableDiffusionModel::tokenizer2()
 {
     if (arch() != ModelArch::SDXL) {
-        return core::fail(ErrorCode::InvalidArgument, "Only SDXL models have a second tokenizer", m_files.path.string());
+        return core::fail(
+            ErrorCode::InvalidArgument, "Only SDXL models have a second tokenizer", m_files.path.string());
     }
     if (!m_tokenizer2) {
         if (m_files.tokenizer2Dir.empty()) {
-            return core::fail(ErrorCode::InvalidArgument,
-                              "The SDXL model has no tokenizer_2; pass --tokenizer DIR with a tokenizer_2/ folder",
-                              m_files.path.string());
+            return core::fail(
+                ErrorCode::InvalidArgument,
+                "The SDXL model has no tokenizer_2; pass --tokenizer DIR with a tokenizer_2/ folder",
+                m_files.path.string());
         }
         auto loaded = ClipTokenizer::load(m_files.tokenizer2Dir);
         if (!loaded) {

@@ -35,8 +35,8 @@ struct ComponentConfigs {
 core::Result<ComponentConfigs> loadComponentConfigs(const ModelFiles& files);
 
 // A network of `component`, built with `options` (dtype + device; at::kMeta builds no memory).
-std::shared_ptr<torch::nn::Module> buildComponent(Component component, const ComponentConfigs& configs,
-                                                  const at::TensorOptions& options);
+std::shared_ptr<torch::nn::Module>
+buildComponent(Component component, const ComponentConfigs& configs, const at::TensorOptions& options);
 
 struct ModelLoadOptions {
     ModelOpenOptions files;
@@ -47,7 +47,7 @@ struct ModelLoadOptions {
 class StableDiffusionModel {
 public:
     static core::Result<std::shared_ptr<StableDiffusionModel>> open(const std::filesystem::path& path,
-                                                                     const ModelLoadOptions& options = {});
+                                                                    const ModelLoadOptions& options = {});
 
     ModelArch arch() const { return m_files.arch; }
     const ModelFiles& files() const { return m_files; }

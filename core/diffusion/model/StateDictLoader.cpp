@@ -24,8 +24,11 @@ std::string listOf(const std::vector<std::string>& names)
 // Shared walk: `shapeOf(name)` gives the available shape (nullopt = absent), `copy(name, param)`
 // fills a parameter whose shape matched.
 template <typename ShapeOf, typename Copy>
-LoadReport walk(const torch::nn::Module& module, const std::vector<std::string>& availableNames, const std::string& component,
-                ShapeOf&& shapeOf, Copy&& copy)
+LoadReport walk(const torch::nn::Module& module,
+                const std::vector<std::string>& availableNames,
+                const std::string& component,
+                ShapeOf&& shapeOf,
+                Copy&& copy)
 {
     LoadReport report;
     report.component = component;
@@ -41,7 +44,8 @@ LoadReport walk(const torch::nn::Module& module, const std::vector<std::string>&
         const auto sizes = item.value().sizes();
         const TensorShape wanted(sizes.begin(), sizes.end());
         if (*shape != wanted) {
-            report.shapeMismatches.push_back(name + ": file " + shapeText(*shape) + ", model " + shapeText(wanted));
+            report.shapeMismatches.push_back(name + ": file " + shapeText(*shape) + ", model " +
+                                             shapeText(wanted));
             continue;
         }
         copy(name, item.value());
@@ -66,7 +70,8 @@ std::string LoadReport::problem() const
     std::string out = component + ":";
     const auto add = [&](const std::vector<std::string>& names, const char* what) {
         if (!names.empty()) {
-            out += (out.back() == ':' ? " " : "; ") + std::to_string(names.size()) + " " + what + " (" + listOf(names) + ")";
+            out += (out.back() == ':' ? " " : "; ") + std::to_string(names.size()) + " " + what + " (" +
+                   listOf(names) + ")";
         }
     };
     add(missing, "missing");
@@ -105,14 +110,17 @@ TensorMap materializeAll(const TensorIndex& index)
     return out;
 }
 
-LoadReport checkStateDict(const torch::nn::Module& module, const KeyShapes& available, const std::string& component)
+LoadReport
+checkStateDict(const torch::nn::Module& module, const KeyShapes& available, const std::string& component)
 {
     std::vector<std::string> names;
     for (const auto& [name, shape] : available) {
         names.push_back(name);
     }
     return walk(
-        module, names, component,
+        module,
+        names,
+        component,
         [&](const std::string& name) -> std::optional<TensorShape> {
             const auto it = available.find(name);
             return it == available.end() ? std::nullopt : std::optional(it->second);
@@ -120,7 +128,8 @@ LoadReport checkStateDict(const torch::nn::Module& module, const KeyShapes& avai
         [](const std::string&, const at::Tensor&) {});
 }
 
-LoadReport loadStateDict(torch::nn::Module& module, const TensorMap& diffusersNamed, const std::string& component)
+LoadReport
+loadStateDict(torch::nn::Module& module, const TensorMap& diffusersNamed, const std::string& component)
 {
     std::vector<std::string> names;
     for (const auto& [name, tensor] : diffusersNamed) {
@@ -128,7 +137,9 @@ LoadReport loadStateDict(torch::nn::Module& module, const TensorMap& diffusersNa
     }
     c10::NoGradGuard noGrad;
     return walk(
-        module, names, component,
+        module,
+        names,
+        component,
         [&](const std::string& name) -> std::optional<TensorShape> {
             const auto it = diffusersNamed.find(name);
             if (it == diffusersNamed.end()) {
@@ -151,7 +162,9 @@ LoadReport loadStateDict(torch::nn::Module& module, const TensorIndex& index, co
     }
     c10::NoGradGuard noGrad;
     return walk(
-        module, names, component,
+        module,
+        names,
+        component,
         [&](const std::string& name) -> std::optional<TensorShape> {
             const auto it = index.find(name);
             return it == index.end() ? std::nullopt : std::optional(it->second.shape());

@@ -30,11 +30,13 @@ struct LoadReport {
     std::string problem() const;
 };
 
-LoadReport loadStateDict(torch::nn::Module& module, const TensorMap& diffusersNamed, const std::string& component);
+LoadReport
+loadStateDict(torch::nn::Module& module, const TensorMap& diffusersNamed, const std::string& component);
 // From an index (tensors are read and transformed one at a time: no second copy of the model).
 LoadReport loadStateDict(torch::nn::Module& module, const TensorIndex& index, const std::string& component);
 // Names and shapes only (nothing is copied; works on meta modules).
-LoadReport checkStateDict(const torch::nn::Module& module, const KeyShapes& available, const std::string& component);
+LoadReport
+checkStateDict(const torch::nn::Module& module, const KeyShapes& available, const std::string& component);
 
 // The tensor a ref stands for (a view of the mapping where the transform allows it), on the CPU in
 // the file's dtype.

@@ -41,7 +41,8 @@ QString firstDifference(const KeyShapes& expected, const KeyShapes& actual)
             return "module lacks " + QString::fromStdString(key);
         }
         if (it->second != shape) {
-            return "shape of " + QString::fromStdString(key + " " + shapeText(it->second) + " vs " + shapeText(shape));
+            return "shape of " +
+                   QString::fromStdString(key + " " + shapeText(it->second) + " vs " + shapeText(shape));
         }
     }
     for (const auto& [key, shape] : actual) {

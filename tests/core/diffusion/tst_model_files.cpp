@@ -59,7 +59,8 @@ template <typename T> QString errorText(const hdr::core::Result<T>& result)
 }
 
 // A safetensors file from (name, F32 values, shape) written by hand (torch-free).
-void writeF32Safetensors(const fs::path& path, const std::vector<std::pair<std::string, TensorShape>>& tensors)
+void writeF32Safetensors(const fs::path& path,
+                         const std::vector<std::pair<std::string, TensorShape>>& tensors)
 {
     json header = json::object();
     std::uint64_t offset = 0;
@@ -135,7 +136,8 @@ private slots:
             const KeyShapes expected = shapesOf(keys);
             const auto it = converted.find(*component);
             QVERIFY2(it != converted.end(), name.c_str());
-            QVERIFY2(it->second == expected, qPrintable(QString::fromStdString(name) + ": " + describe(expected, it->second)));
+            QVERIFY2(it->second == expected,
+                     qPrintable(QString::fromStdString(name) + ": " + describe(expected, it->second)));
             ++components;
         }
         QCOMPARE(converted.size(), components);
@@ -144,8 +146,9 @@ private slots:
         KeyShapes withExtras = ldm;
         withExtras["model_ema.decay"] = {};
         withExtras["alphas_cumprod"] = {1000};
-        withExtras[arch == int(ModelArch::SDXL) ? "conditioner.embedders.0.transformer.text_model.embeddings.position_ids"
-                                                : "cond_stage_model.transformer.text_model.embeddings.position_ids"] = {1, 77};
+        withExtras[arch == int(ModelArch::SDXL)
+                       ? "conditioner.embedders.0.transformer.text_model.embeddings.position_ids"
+                       : "cond_stage_model.transformer.text_model.embeddings.position_ids"] = {1, 77};
         if (arch == int(ModelArch::SDXL)) {
             withExtras["conditioner.embedders.1.model.logit_scale"] = {};
         }
@@ -162,19 +165,28 @@ private slots:
             const auto m = mapLdmKey(key, layout);
             return m.targets.size() == 1 ? m.targets[0].name : std::string("<none>");
         };
-        QCOMPARE(one("model.diffusion_model.output_blocks.2.2.conv.weight", sdxl), std::string("up_blocks.0.upsamplers.0.conv.weight"));
-        QCOMPARE(one("model.diffusion_model.output_blocks.8.1.conv.bias", sdxl), std::string("<none>")); // last level has none
-        QCOMPARE(one("model.diffusion_model.output_blocks.5.1.conv.bias", sdxl), std::string("up_blocks.1.upsamplers.0.conv.bias"));
-        QCOMPARE(one("model.diffusion_model.input_blocks.3.0.op.weight", sdxl), std::string("down_blocks.0.downsamplers.0.conv.weight"));
+        QCOMPARE(one("model.diffusion_model.output_blocks.2.2.conv.weight", sdxl),
+                 std::string("up_blocks.0.upsamplers.0.conv.weight"));
+        QCOMPARE(one("model.diffusion_model.output_blocks.8.1.conv.bias", sdxl),
+                 std::string("<none>")); // last level has none
+        QCOMPARE(one("model.diffusion_model.output_blocks.5.1.conv.bias", sdxl),
+                 std::string("up_blocks.1.upsamplers.0.conv.bias"));
+        QCOMPARE(one("model.diffusion_model.input_blocks.3.0.op.weight", sdxl),
+                 std::string("down_blocks.0.downsamplers.0.conv.weight"));
         QCOMPARE(one("model.diffusion_model.input_blocks.4.0.skip_connection.weight", sdxl),
                  std::string("down_blocks.1.resnets.0.conv_shortcut.weight"));
-        QCOMPARE(one("model.diffusion_model.middle_block.2.emb_layers.1.bias", sdxl), std::string("mid_block.resnets.1.time_emb_proj.bias"));
-        QCOMPARE(one("model.diffusion_model.label_emb.0.2.weight", sdxl), std::string("add_embedding.linear_2.weight"));
+        QCOMPARE(one("model.diffusion_model.middle_block.2.emb_layers.1.bias", sdxl),
+                 std::string("mid_block.resnets.1.time_emb_proj.bias"));
+        QCOMPARE(one("model.diffusion_model.label_emb.0.2.weight", sdxl),
+                 std::string("add_embedding.linear_2.weight"));
         QCOMPARE(one("first_stage_model.decoder.up.3.block.0.nin_shortcut.weight", sdxl),
                  std::string("decoder.up_blocks.0.resnets.0.conv_shortcut.weight"));
-        QCOMPARE(one("first_stage_model.encoder.mid.attn_1.proj_out.weight", sdxl), std::string("encoder.mid_block.attentions.0.to_out.0.weight"));
-        QCOMPARE(one("model.diffusion_model.input_blocks.12.0.in_layers.0.weight", sdxl), std::string("<none>")); // past the levels
-        const auto split = mapLdmKey("conditioner.embedders.1.model.transformer.resblocks.7.attn.in_proj_bias", sdxl);
+        QCOMPARE(one("first_stage_model.encoder.mid.attn_1.proj_out.weight", sdxl),
+                 std::string("encoder.mid_block.attentions.0.to_out.0.weight"));
+        QCOMPARE(one("model.diffusion_model.input_blocks.12.0.in_layers.0.weight", sdxl),
+                 std::string("<none>")); // past the levels
+        const auto split =
+            mapLdmKey("conditioner.embedders.1.model.transformer.resblocks.7.attn.in_proj_bias", sdxl);
         QCOMPARE(split.targets.size(), std::size_t(3));
         QCOMPARE(split.targets[2].name, std::string("text_model.encoder.layers.7.self_attn.v_proj.bias"));
         QCOMPARE(split.targets[2].part, 2);
@@ -192,22 +204,33 @@ private slots:
     {
         QTest::addColumn<QString>("change");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("sd2") << "sd2" << "Stable Diffusion 2.x";
-        QTest::newRow("sd2-context") << "sd2-context" << "Stable Diffusion 2.x";
-        QTest::newRow("refiner") << "refiner" << "SDXL refiner";
-        QTest::newRow("sd3") << "sd3" << "Stable Diffusion 3";
-        QTest::newRow("flux") << "flux" << "Flux";
-        QTest::newRow("inpaint") << "inpaint" << "inpainting UNet (9 input channels";
-        QTest::newRow("lora") << "lora" << "LoRA";
-        QTest::newRow("unet-only") << "unet-only" << "no text encoder weights";
-        QTest::newRow("diffusers-unet") << "diffusers-unet" << "open the whole model folder";
+        QTest::newRow("sd2") << "sd2"
+                             << "Stable Diffusion 2.x";
+        QTest::newRow("sd2-context") << "sd2-context"
+                                     << "Stable Diffusion 2.x";
+        QTest::newRow("refiner") << "refiner"
+                                 << "SDXL refiner";
+        QTest::newRow("sd3") << "sd3"
+                             << "Stable Diffusion 3";
+        QTest::newRow("flux") << "flux"
+                              << "Flux";
+        QTest::newRow("inpaint") << "inpaint"
+                                 << "inpainting UNet (9 input channels";
+        QTest::newRow("lora") << "lora"
+                              << "LoRA";
+        QTest::newRow("unet-only") << "unet-only"
+                                   << "no text encoder weights";
+        QTest::newRow("diffusers-unet") << "diffusers-unet"
+                                        << "open the whole model folder";
     }
     void refusedFamilies()
     {
         QFETCH(QString, change);
         QFETCH(QString, expected);
         KeyShapes keys = syntheticSd1Keys();
-        const auto dropPrefix = [&](const std::string& prefix) { std::erase_if(keys, [&](const auto& kv) { return kv.first.starts_with(prefix); }); };
+        const auto dropPrefix = [&](const std::string& prefix) {
+            std::erase_if(keys, [&](const auto& kv) { return kv.first.starts_with(prefix); });
+        };
         if (change == "sd2") {
             dropPrefix("cond_stage_model.");
             keys["cond_stage_model.model.transformer.resblocks.0.attn.in_proj_weight"] = {3072, 1024};
@@ -229,7 +252,8 @@ private slots:
             dropPrefix("cond_stage_model.");
             dropPrefix("first_stage_model.");
         } else if (change == "diffusers-unet") {
-            keys = {{"conv_in.weight", {320, 4, 3, 3}}, {"down_blocks.0.resnets.0.conv1.weight", {320, 320, 3, 3}}};
+            keys = {{"conv_in.weight", {320, 4, 3, 3}},
+                    {"down_blocks.0.resnets.0.conv1.weight", {320, 320, 3, 3}}};
         }
         const auto result = detectLdmArch(keys);
         QVERIFY(!result);
@@ -238,10 +262,14 @@ private slots:
 
     void diffusersDetection()
     {
-        DiffusersArchInputs sd15{R"({"_class_name": "StableDiffusionPipeline"})", R"({"cross_attention_dim": 768, "in_channels": 4})",
-                                 R"({"hidden_size": 768})", true, false};
+        DiffusersArchInputs sd15{R"({"_class_name": "StableDiffusionPipeline"})",
+                                 R"({"cross_attention_dim": 768, "in_channels": 4})",
+                                 R"({"hidden_size": 768})",
+                                 true,
+                                 false};
         QCOMPARE(detectDiffusersArch(sd15).value(), ModelArch::SD15);
-        DiffusersArchInputs sdxl{"", R"({"cross_attention_dim": 2048, "addition_embed_type": "text_time"})", "", true, true};
+        DiffusersArchInputs sdxl{
+            "", R"({"cross_attention_dim": 2048, "addition_embed_type": "text_time"})", "", true, true};
         QCOMPARE(detectDiffusersArch(sdxl).value(), ModelArch::SDXL);
         auto sd2 = sd15;
         sd2.unetConfigJson = R"({"cross_attention_dim": 1024})";
@@ -314,19 +342,26 @@ private slots:
         QTemporaryDir tmp;
         const fs::path root = tmp.path().toStdString();
         writeText(root / "model_index.json", R"({"_class_name": "StableDiffusionPipeline"})");
-        writeText(root / "unet" / "config.json", R"({"cross_attention_dim": 8, "in_channels": 4, "layers_per_block": 1, "block_out_channels": [8]})");
+        writeText(
+            root / "unet" / "config.json",
+            R"({"cross_attention_dim": 8, "in_channels": 4, "layers_per_block": 1, "block_out_channels": [8]})");
         writeText(root / "vae" / "config.json", R"({"block_out_channels": [8]})");
         writeText(root / "text_encoder" / "config.json", R"({"hidden_size": 8})");
         writeText(root / "tokenizer" / "vocab.json", "{}");
-        writeF32Safetensors(root / "unet" / "diffusion_pytorch_model.fp16.safetensors", {{"conv_in.weight", {8, 4, 3, 3}}});
-        writeF32Safetensors(root / "vae" / "diffusion_pytorch_model.safetensors", {{"decoder.conv_out.bias", {3}}});
+        writeF32Safetensors(root / "unet" / "diffusion_pytorch_model.fp16.safetensors",
+                            {{"conv_in.weight", {8, 4, 3, 3}}});
+        writeF32Safetensors(root / "vae" / "diffusion_pytorch_model.safetensors",
+                            {{"decoder.conv_out.bias", {3}}});
         // text encoder in two shards
-        writeF32Safetensors(root / "text_encoder" / "model-00001-of-00002.safetensors", {{"a", {2}}, {"b", {3}}});
+        writeF32Safetensors(root / "text_encoder" / "model-00001-of-00002.safetensors",
+                            {{"a", {2}}, {"b", {3}}});
         writeF32Safetensors(root / "text_encoder" / "model-00002-of-00002.safetensors", {{"c", {4}}});
         const auto writeIndex = [&](const std::string& map) {
-            writeText(root / "text_encoder" / "model.safetensors.index.json", R"({"metadata": {}, "weight_map": )" + map + "}");
+            writeText(root / "text_encoder" / "model.safetensors.index.json",
+                      R"({"metadata": {}, "weight_map": )" + map + "}");
         };
-        writeIndex(R"({"a": "model-00001-of-00002.safetensors", "b": "model-00001-of-00002.safetensors", "c": "model-00002-of-00002.safetensors"})");
+        writeIndex(
+            R"({"a": "model-00001-of-00002.safetensors", "b": "model-00001-of-00002.safetensors", "c": "model-00002-of-00002.safetensors"})");
         auto model = openModelFiles(root);
         HDR_VERIFY_OK(model);
         QCOMPARE(model->layout, ModelLayout::DiffusersFolder);
@@ -337,13 +372,16 @@ private slots:
         QVERIFY(model->tokenizerDir == root / "tokenizer");
 
         // Hostile shard indexes.
-        writeIndex(R"({"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors", "c": "model-00002-of-00002.safetensors"})");
-        QVERIFY2(errorText(openModelFiles(root)).contains("does not contain tensor b"), qPrintable(errorText(openModelFiles(root))));
+        writeIndex(
+            R"({"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors", "c": "model-00002-of-00002.safetensors"})");
+        QVERIFY2(errorText(openModelFiles(root)).contains("does not contain tensor b"),
+                 qPrintable(errorText(openModelFiles(root))));
         writeIndex(R"({"a": "model-00001-of-00002.safetensors", "c": "model-00002-of-00002.safetensors"})");
         QVERIFY2(errorText(openModelFiles(root)).contains("holds tensor b, which the index does not list"),
                  qPrintable(errorText(openModelFiles(root))));
         writeIndex(R"({"a": "model-00001-of-00003.safetensors"})");
-        QVERIFY(errorText(openModelFiles(root)).contains("Shard model-00001-of-00003.safetensors listed in the index is missing"));
+        QVERIFY(errorText(openModelFiles(root))
+                    .contains("Shard model-00001-of-00003.safetensors listed in the index is missing"));
         writeIndex(R"({"a": "../../etc/passwd"})");
         QVERIFY(errorText(openModelFiles(root)).contains("not a file beside it"));
         writeIndex(R"([1, 2])");
@@ -353,14 +391,16 @@ private slots:
 
         // Missing component, pickled weights, unreadable config.
         fs::remove_all(root / "text_encoder");
-        QVERIFY2(errorText(openModelFiles(root)).contains("has no text_encoder folder"), qPrintable(errorText(openModelFiles(root))));
+        QVERIFY2(errorText(openModelFiles(root)).contains("has no text_encoder folder"),
+                 qPrintable(errorText(openModelFiles(root))));
         writeText(root / "text_encoder" / "config.json", R"({"hidden_size": 8})");
         writeText(root / "text_encoder" / "pytorch_model.bin", "PK");
         QVERIFY(errorText(openModelFiles(root)).contains("convert it to .safetensors"));
         writeText(root / "vae" / "config.json", "{\"block_out_channels\": [8]");
         fs::remove(root / "text_encoder" / "pytorch_model.bin");
         writeF32Safetensors(root / "text_encoder" / "model.safetensors", {{"a", {2}}});
-        QVERIFY2(errorText(openModelFiles(root)).contains("not a readable JSON object"), qPrintable(errorText(openModelFiles(root))));
+        QVERIFY2(errorText(openModelFiles(root)).contains("not a readable JSON object"),
+                 qPrintable(errorText(openModelFiles(root))));
     }
 
     void hostileFiles()
@@ -375,7 +415,8 @@ private slots:
         writeText(root / "empty.safetensors", "");
         QVERIFY(!openModelFiles(root / "empty.safetensors"));
         writeF32Safetensors(root / "other.safetensors", {{"weight", {2, 2}}});
-        QVERIFY(errorText(openModelFiles(root / "other.safetensors")).contains("not a Stable Diffusion checkpoint"));
+        QVERIFY(errorText(openModelFiles(root / "other.safetensors"))
+                    .contains("not a Stable Diffusion checkpoint"));
         // A single file whose shapes do not fit the conversion (text_projection not 2-D).
         KeyShapes keys = syntheticSd1Keys();
         std::vector<std::pair<std::string, TensorShape>> tensors(keys.begin(), keys.end());

@@ -123,14 +123,18 @@ private slots:
             at::NoGradGuard noGrad;
             std::int64_t i = 0;
             for (const auto& item : source->named_parameters()) {
-                dict[item.key()] = at::arange(item.value().numel(), cpu).reshape(item.value().sizes()).add(double(i++)).to(at::kHalf);
+                dict[item.key()] = at::arange(item.value().numel(), cpu)
+                                       .reshape(item.value().sizes())
+                                       .add(double(i++))
+                                       .to(at::kHalf);
             }
         }
         AutoencoderKL target(config, at::TensorOptions().dtype(at::kBFloat16));
         LoadReport full = loadStateDict(*target, dict, "vae");
         QVERIFY2(full.complete(), full.problem().c_str());
-        QVERIFY(target->decoder->named_parameters()["conv_in.weight"].to(at::kFloat).equal(
-            dict["decoder.conv_in.weight"].to(at::kBFloat16).to(at::kFloat)));
+        QVERIFY(target->decoder->named_parameters()["conv_in.weight"]
+                    .to(at::kFloat)
+                    .equal(dict["decoder.conv_in.weight"].to(at::kBFloat16).to(at::kFloat)));
 
         dict.erase("encoder.conv_in.bias");
         dict["encoder.extra.weight"] = at::zeros({2});
@@ -139,7 +143,8 @@ private slots:
         QCOMPARE(report.missing, std::vector<std::string>{"encoder.conv_in.bias"});
         QCOMPARE(report.unexpected, std::vector<std::string>{"encoder.extra.weight"});
         QCOMPARE(report.shapeMismatches.size(), std::size_t(1));
-        QVERIFY2(QString::fromStdString(report.problem()).contains("decoder.conv_out.weight: file [3, 8, 1, 1], model [3, 8, 3, 3]"),
+        QVERIFY2(QString::fromStdString(report.problem())
+                     .contains("decoder.conv_out.weight: file [3, 8, 1, 1], model [3, 8, 3, 3]"),
                  report.problem().c_str());
     }
 };
