@@ -4,10 +4,16 @@
 // un-merge must restore bit-identical weights, and bad files must give precise reports/errors.
 #include "diffusion/TorchRuntime.h"
 #include "diffusion/lora/LoraMerge.h"
+#include "diffusion/nets/UNet2DConditionModel.h"
+#include "diffusion/nets/UNetConfig.h"
 #include "support/TestSupport.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
 
 using namespace hdr::diffusion;
 
@@ -590,6 +596,55 @@ private slots:
             merger.restore();
             QVERIFY(allEqual(liveUnet, unet) && allEqual(liveTe, te) && allEqual(liveTe2, te2));
         }
+    }
+
+    // The real module: LoRA merged into a UNet2DConditionModel's live parameters changes its
+    // output exactly as the expected weights do, and restore() gives the original output back.
+    void unetModule()
+    {
+        HDR_REQUIRE_SHARED("oracle/models/tiny-sd15/unet_config.json");
+        const std::string base = "oracle/models/tiny-sd15/";
+        std::ifstream configFile(hdr::test::sharedPath(base + "unet_config.json"));
+        auto config = UNetConfig::fromJson(nlohmann::json::parse(configFile));
+        HDR_VERIFY_OK(config);
+        const TensorMap weights = loadShared(base + "unet.safetensors");
+        auto makeUnet = [&](const TensorMap& values) {
+            UNet2DConditionModel unet(*config, at::TensorOptions(at::kFloat));
+            at::NoGradGuard noGrad;
+            for (auto& [name, parameter] : parametersOf(*unet))
+                parameter.copy_(values.at(name));
+            return unet;
+        };
+        UNet2DConditionModel unet = makeUnet(weights);
+        QCOMPARE(parametersOf(*unet).size(), weights.size());
+        const at::Tensor sample = at::randn({1, 4, 8, 8});
+        const at::Tensor timestep = at::scalar_tensor(10.0);
+        const at::Tensor context = at::randn({1, 6, config->crossAttentionDim});
+        at::NoGradGuard noGrad;
+        const at::Tensor before = unet->forward(sample, timestep, context);
+
+        QTemporaryDir dir;
+        const std::string q = "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_q.weight";
+        const std::string conv = "up_blocks.1.resnets.0.conv1.weight";
+        const Factors fq = makeFactors(weights.at(q).sizes(), 4, 2.0f);
+        const Factors fc = makeFactors(weights.at(conv).sizes(), 2, 1.0f);
+        Tensors tensors;
+        addKohya(tensors, "lora_unet_input_blocks_1_1_transformer_blocks_0_attn2_to_q", fq);
+        addKohya(tensors, "lora_unet_up_blocks_1_resnets_0_conv1", fc);
+        LoraMerger merger({{LoraComponent::Unet, parametersOf(*unet)}});
+        auto report = merger.add(load(writeLora(dir, "module.safetensors", tensors)), 0.9f);
+        HDR_VERIFY_OK(report);
+        QCOMPARE(report->appliedTotal(), std::size_t(2));
+        const at::Tensor merged = unet->forward(sample, timestep, context);
+
+        TensorMap expected = weights;
+        expected[q] = weights.at(q) + expectedDelta(fq, weights.at(q).sizes(), 0.9);
+        expected[conv] = weights.at(conv) + expectedDelta(fc, weights.at(conv).sizes(), 0.9);
+        const at::Tensor reference = makeUnet(expected)->forward(sample, timestep, context);
+        QVERIFY(!at::allclose(merged, before, 1e-4, 1e-4));
+        QVERIFY(close(merged, reference, 1e-4));
+        merger.restore();
+        QVERIFY(at::equal(unet->forward(sample, timestep, context), before));
     }
 };
 
