@@ -13,11 +13,11 @@ namespace {
 int64_t positiveInt(const nlohmann::json& json, const char* key, int64_t fallback, int64_t limit)
 {
     auto it = json.find(key);
-    if (it == json.end())
-        return fallback;
+    if (it == json.end()) return fallback;
     if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > limit)
         core::throwError(core::ErrorCode::CorruptData,
-                         std::string("The text encoder config has an invalid \"") + key + "\"", key);
+                         std::string("The text encoder config has an invalid \"") + key + "\"",
+                         key);
     return it->get<int64_t>();
 }
 
@@ -41,10 +41,9 @@ ClipTextConfig ClipTextConfig::fromJson(const nlohmann::json& json)
     c.numHeads = positiveInt(json, "num_attention_heads", c.numHeads, 1024);
     c.maxPositions = positiveInt(json, "max_position_embeddings", c.maxPositions, 1 << 16);
     if (c.hiddenSize % c.numHeads != 0)
-        core::throwError(core::ErrorCode::CorruptData, "The text encoder's hidden_size " +
-                                                            std::to_string(c.hiddenSize) +
-                                                            " is not a multiple of num_attention_heads " +
-                                                            std::to_string(c.numHeads));
+        core::throwError(core::ErrorCode::CorruptData,
+                         "The text encoder's hidden_size " + std::to_string(c.hiddenSize) +
+                             " is not a multiple of num_attention_heads " + std::to_string(c.numHeads));
     const std::string act = json.value("hidden_act", std::string("quick_gelu"));
     if (act == "quick_gelu")
         c.hiddenAct = ClipActivation::QuickGelu;
@@ -55,7 +54,8 @@ ClipTextConfig ClipTextConfig::fromJson(const nlohmann::json& json)
                          "The text encoder's hidden_act \"" + act + "\" is not supported (quick_gelu, gelu)");
     if (auto it = json.find("layer_norm_eps"); it != json.end()) {
         if (!it->is_number() || it->get<double>() <= 0.0 || it->get<double>() > 1.0)
-            core::throwError(core::ErrorCode::CorruptData, "The text encoder config has an invalid \"layer_norm_eps\"");
+            core::throwError(core::ErrorCode::CorruptData,
+                             "The text encoder config has an invalid \"layer_norm_eps\"");
         c.layerNormEps = it->get<double>();
     }
     bool withProjection = false;

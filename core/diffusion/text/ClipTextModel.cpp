@@ -22,8 +22,8 @@ at::Tensor ClipAttentionImpl::forward(const at::Tensor& x, const at::Tensor& cau
 {
     // softmax(q k^T / sqrt(d) + causal) v per head; transformers scales q before the product,
     // which is the same function.
-    const at::Tensor out =
-        attention(qProj->forward(x), kProj->forward(x), vProj->forward(x), heads, AttentionBackend::Auto, causalMask);
+    const at::Tensor out = attention(
+        qProj->forward(x), kProj->forward(x), vProj->forward(x), heads, AttentionBackend::Auto, causalMask);
     return outProj->forward(out);
 }
 
@@ -64,20 +64,21 @@ ClipTextModelImpl::ClipTextModelImpl(const ClipTextConfig& config, const at::Ten
     // Plain container modules give the transformers key prefixes.
     auto textModel = register_module("text_model", std::make_shared<torch::nn::Module>());
     auto embeddings = textModel->register_module("embeddings", std::make_shared<torch::nn::Module>());
-    tokenEmbedding = embeddings->register_module("token_embedding", Embedding(config.vocabSize, config.hiddenSize, options));
-    positionEmbedding =
-        embeddings->register_module("position_embedding", Embedding(config.maxPositions, config.hiddenSize, options));
+    tokenEmbedding = embeddings->register_module("token_embedding",
+                                                 Embedding(config.vocabSize, config.hiddenSize, options));
+    positionEmbedding = embeddings->register_module(
+        "position_embedding", Embedding(config.maxPositions, config.hiddenSize, options));
     auto encoder = textModel->register_module("encoder", std::make_shared<torch::nn::Module>());
     layers = encoder->register_module("layers", torch::nn::ModuleList());
     for (int64_t i = 0; i < config.numLayers; ++i) {
         m_layers.push_back(ClipEncoderLayer(config, options));
         layers->push_back(m_layers.back());
     }
-    finalLayerNorm =
-        textModel->register_module("final_layer_norm", LayerNorm(config.hiddenSize, config.layerNormEps, options));
+    finalLayerNorm = textModel->register_module("final_layer_norm",
+                                                LayerNorm(config.hiddenSize, config.layerNormEps, options));
     if (config.projectionDim > 0)
-        textProjection =
-            register_module("text_projection", Linear(config.hiddenSize, config.projectionDim, options, false));
+        textProjection = register_module("text_projection",
+                                         Linear(config.hiddenSize, config.projectionDim, options, false));
 }
 
 ClipTextOutput ClipTextModelImpl::forward(const at::Tensor& ids, int64_t lastLayer) const
@@ -86,14 +87,15 @@ ClipTextOutput ClipTextModelImpl::forward(const at::Tensor& ids, int64_t lastLay
         throw std::invalid_argument("ClipTextModel expects int64 ids [batch, length]");
     const int64_t length = ids.size(1);
     if (length < 1 || length > m_config.maxPositions)
-        throw std::invalid_argument("ClipTextModel: sequence length " + std::to_string(length) + " is outside 1.." +
-                                    std::to_string(m_config.maxPositions));
+        throw std::invalid_argument("ClipTextModel: sequence length " + std::to_string(length) +
+                                    " is outside 1.." + std::to_string(m_config.maxPositions));
     const int64_t layerCount = lastLayer < 0 ? m_config.numLayers : std::min(lastLayer, m_config.numLayers);
     const at::Tensor weight = tokenEmbedding->weight;
     const at::Tensor deviceIds = ids.to(weight.device());
 
     ClipTextOutput out;
-    at::Tensor x = tokenEmbedding->forward(deviceIds) + positionEmbedding->weight.narrow(0, 0, length).unsqueeze(0);
+    at::Tensor x =
+        tokenEmbedding->forward(deviceIds) + positionEmbedding->weight.narrow(0, 0, length).unsqueeze(0);
     const at::Tensor mask = causalMask(length, x.options());
     out.hiddenStates.reserve(static_cast<std::size_t>(layerCount + 1));
     out.hiddenStates.push_back(x);
@@ -106,8 +108,7 @@ ClipTextOutput ClipTextModelImpl::forward(const at::Tensor& ids, int64_t lastLay
     // EOS is the largest id of CLIP vocabularies.
     out.eosPosition = deviceIds.argmax(-1);
     out.pooled = out.lastHiddenState.index({at::arange(ids.size(0), deviceIds.options()), out.eosPosition});
-    if (textProjection)
-        out.textEmbeds = textProjection->forward(out.pooled);
+    if (textProjection) out.textEmbeds = textProjection->forward(out.pooled);
     return out;
 }
 

@@ -15,11 +15,12 @@
 namespace hdr::diffusion {
 
 struct ClipTextOutput {
-    at::Tensor lastHiddenState;            // [B, L, H]: final_layer_norm(hiddenStates.back())
-    std::vector<at::Tensor> hiddenStates;  // numLayers + 1 of [B, L, H]; 0 = embeddings, i = after layer i (no final LN)
-    at::Tensor pooled;                     // [B, H]: lastHiddenState at argmax(ids) (the first EOS: EOS is the largest id)
-    at::Tensor textEmbeds;                 // [B, projectionDim] = text_projection(pooled); undefined without projection
-    at::Tensor eosPosition;                // [B] int64
+    at::Tensor lastHiddenState; // [B, L, H]: final_layer_norm(hiddenStates.back())
+    std::vector<at::Tensor>
+        hiddenStates;       // numLayers + 1 of [B, L, H]; 0 = embeddings, i = after layer i (no final LN)
+    at::Tensor pooled;      // [B, H]: lastHiddenState at argmax(ids) (the first EOS: EOS is the largest id)
+    at::Tensor textEmbeds;  // [B, projectionDim] = text_projection(pooled); undefined without projection
+    at::Tensor eosPosition; // [B] int64
 };
 
 class ClipAttentionImpl : public torch::nn::Module {

@@ -21,8 +21,7 @@ constexpr std::size_t kMaxMergeLine = 49152 - 256 - 2 + 1;
 std::string readText(const std::filesystem::path& path)
 {
     std::ifstream in(path, std::ios::binary);
-    if (!in)
-        core::throwError(ErrorCode::IoError, "Cannot open the tokenizer file", path.string());
+    if (!in) core::throwError(ErrorCode::IoError, "Cannot open the tokenizer file", path.string());
     std::ostringstream buffer;
     buffer << in.rdbuf();
     return buffer.str();
@@ -32,8 +31,7 @@ std::string readText(const std::filesystem::path& path)
 bool readTokenString(const nlohmann::json& config, const char* key, std::string& out)
 {
     auto it = config.find(key);
-    if (it == config.end() || it->is_null())
-        return false;
+    if (it == config.end() || it->is_null()) return false;
     if (it->is_string())
         out = it->get<std::string>();
     else if (it->is_object() && it->contains("content") && (*it)["content"].is_string())
@@ -59,39 +57,33 @@ void buildByteSymbols(std::string (&symbols)[256])
 // text is already lower-cased; U+017F long s and U+212A Kelvin fold to s and k).
 bool foldEquals(char32_t cp, char pattern)
 {
-    if (cp == static_cast<char32_t>(pattern))
-        return true;
-    if (pattern >= 'a' && pattern <= 'z' && cp == static_cast<char32_t>(pattern - 32))
-        return true;
+    if (cp == static_cast<char32_t>(pattern)) return true;
+    if (pattern >= 'a' && pattern <= 'z' && cp == static_cast<char32_t>(pattern - 32)) return true;
     return (pattern == 's' && cp == 0x17F) || (pattern == 'k' && cp == 0x212A);
 }
 
 std::size_t matchLiteral(std::u32string_view text, std::size_t pos, std::string_view literal)
 {
-    if (text.size() - pos < literal.size())
-        return 0;
+    if (text.size() - pos < literal.size()) return 0;
     for (std::size_t k = 0; k < literal.size(); ++k)
-        if (!foldEquals(text[pos + k], literal[k]))
-            return 0;
+        if (!foldEquals(text[pos + k], literal[k])) return 0;
     return literal.size();
 }
 
 // Length of the match of the CLIP split pattern at `pos`, 0 if none starts there.
 std::size_t matchSplitPattern(std::u32string_view text, std::size_t pos)
 {
-    static constexpr std::string_view kLiterals[] = {"<|startoftext|>", "<|endoftext|>", "'s", "'t", "'re",
-                                                     "'ve",             "'m",            "'ll", "'d"};
+    static constexpr std::string_view kLiterals[] = {
+        "<|startoftext|>", "<|endoftext|>", "'s", "'t", "'re", "'ve", "'m", "'ll", "'d"};
     for (std::string_view literal : kLiterals)
-        if (std::size_t n = matchLiteral(text, pos, literal))
-            return n;
+        if (std::size_t n = matchLiteral(text, pos, literal)) return n;
     std::size_t end = pos;
     if (unicode::isRegexLetter(text[pos])) {
         while (end < text.size() && unicode::isRegexLetter(text[end]))
             ++end;
         return end - pos;
     }
-    if (unicode::isRegexNumber(text[pos]))
-        return 1;
+    if (unicode::isRegexNumber(text[pos])) return 1;
     while (end < text.size() && unicode::isRegexOther(text[end]))
         ++end;
     return end - pos;
@@ -104,9 +96,9 @@ std::u32string basicNormalize(std::u32string_view text)
     std::u32string cleaned;
     cleaned.reserve(text.size());
     for (char32_t cp : text) {
-        const bool whitespace = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || unicode::isSpaceSeparator(cp);
-        if (cp == 0 || cp == 0xFFFD || (!whitespace && unicode::isControl(cp)))
-            continue;
+        const bool whitespace =
+            cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || unicode::isSpaceSeparator(cp);
+        if (cp == 0 || cp == 0xFFFD || (!whitespace && unicode::isControl(cp))) continue;
         if (whitespace) {
             cleaned.push_back(' ');
         } else if (unicode::isCjkIdeograph(cp)) {
@@ -128,8 +120,7 @@ std::u32string basicNormalize(std::u32string_view text)
         std::size_t end = i;
         while (end < normalized.size() && !unicode::isPythonSpace(normalized[end]))
             ++end;
-        if (!joined.empty())
-            joined.push_back(' ');
+        if (!joined.empty()) joined.push_back(' ');
         joined += unicode::pythonLower(std::u32string_view(normalized).substr(i, end - i));
         i = end;
     }
@@ -145,11 +136,11 @@ core::Result<ClipTokenizer> ClipTokenizer::load(const std::filesystem::path& fol
         for (const char* name : {"special_tokens_map.json", "tokenizer_config.json"}) {
             // tokenizer_config.json is read last so its values win (both agree in real models).
             const std::filesystem::path path = folder / name;
-            if (!std::filesystem::exists(path))
-                continue;
+            if (!std::filesystem::exists(path)) continue;
             const nlohmann::json config = nlohmann::json::parse(readText(path));
             if (!config.is_object())
-                core::throwError(ErrorCode::CorruptData, "The tokenizer configuration is not a JSON object",
+                core::throwError(ErrorCode::CorruptData,
+                                 "The tokenizer configuration is not a JSON object",
                                  path.string());
             readTokenString(config, "bos_token", special.bos);
             readTokenString(config, "eos_token", special.eos);
@@ -157,8 +148,7 @@ core::Result<ClipTokenizer> ClipTokenizer::load(const std::filesystem::path& fol
             readTokenString(config, "pad_token", special.pad);
             if (auto it = config.find("model_max_length"); it != config.end() && it->is_number_integer()) {
                 const auto length = it->get<int64_t>();
-                if (length >= 2 && length <= 4096)
-                    special.modelMaxLength = static_cast<int>(length);
+                if (length >= 2 && length <= 4096) special.modelMaxLength = static_cast<int>(length);
             }
             if (auto it = config.find("added_tokens_decoder"); it != config.end() && it->is_object()) {
                 special.added.clear();
@@ -174,32 +164,37 @@ core::Result<ClipTokenizer> ClipTokenizer::load(const std::filesystem::path& fol
                 }
             }
         }
-        auto tokenizer = fromContents(readText(folder / "vocab.json"), readText(folder / "merges.txt"), special,
-                                      folder.string());
-        if (!tokenizer)
-            throw core::HdrError(tokenizer.error());
+        auto tokenizer = fromContents(
+            readText(folder / "vocab.json"), readText(folder / "merges.txt"), special, folder.string());
+        if (!tokenizer) throw core::HdrError(tokenizer.error());
         return std::move(*tokenizer);
     });
 }
 
-core::Result<ClipTokenizer> ClipTokenizer::fromContents(std::string_view vocabJson, std::string_view mergesText,
-                                                        const ClipSpecialTokens& special, const std::string& where)
+core::Result<ClipTokenizer> ClipTokenizer::fromContents(std::string_view vocabJson,
+                                                        std::string_view mergesText,
+                                                        const ClipSpecialTokens& special,
+                                                        const std::string& where)
 {
     return core::guarded(ErrorCode::CorruptData, where, [&]() -> ClipTokenizer {
         ClipTokenizer tok;
         const nlohmann::json vocab = nlohmann::json::parse(vocabJson);
         if (!vocab.is_object() || vocab.empty())
-            core::throwError(ErrorCode::CorruptData, "vocab.json is not a non-empty JSON object of token -> id", where);
+            core::throwError(
+                ErrorCode::CorruptData, "vocab.json is not a non-empty JSON object of token -> id", where);
         for (const auto& [token, id] : vocab.items()) {
             if (!id.is_number_integer())
-                core::throwError(ErrorCode::CorruptData, "vocab.json maps \"" + token + "\" to a non-integer", where);
+                core::throwError(
+                    ErrorCode::CorruptData, "vocab.json maps \"" + token + "\" to a non-integer", where);
             tok.m_vocab[token] = id.get<int64_t>();
         }
 
         // merges: content.strip().split("\n")[1:48895], each line split on whitespace; a later
         // duplicate of a pair overrides its rank, as dict(zip(...)) does.
         std::string_view text = mergesText;
-        const auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+        const auto isSpace = [](char c) {
+            return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+        };
         while (!text.empty() && isSpace(text.front()))
             text.remove_prefix(1);
         while (!text.empty() && isSpace(text.back()))
@@ -208,12 +203,10 @@ core::Result<ClipTokenizer> ClipTokenizer::fromContents(std::string_view vocabJs
         int rank = 0;
         for (std::size_t start = 0; start <= text.size() && lineIndex < kMaxMergeLine; ++lineIndex) {
             std::size_t end = text.find('\n', start);
-            if (end == std::string_view::npos)
-                end = text.size();
+            if (end == std::string_view::npos) end = text.size();
             std::string_view line = text.substr(start, end - start);
             start = end + 1;
-            if (lineIndex == 0)
-                continue;
+            if (lineIndex == 0) continue;
             std::vector<std::string_view> parts;
             for (std::size_t i = 0; i < line.size();) {
                 while (i < line.size() && isSpace(line[i]))
@@ -221,8 +214,7 @@ core::Result<ClipTokenizer> ClipTokenizer::fromContents(std::string_view vocabJs
                 std::size_t j = i;
                 while (j < line.size() && !isSpace(line[j]))
                     ++j;
-                if (j > i)
-                    parts.push_back(line.substr(i, j - i));
+                if (j > i) parts.push_back(line.substr(i, j - i));
                 i = j;
             }
             const int thisRank = rank++;
@@ -234,13 +226,12 @@ core::Result<ClipTokenizer> ClipTokenizer::fromContents(std::string_view vocabJs
         // An added token's own id wins over the vocab's, as in transformers.
         const auto vocabId = [&](const std::string& token, const char* role) {
             for (const ClipAddedToken& added : special.added)
-                if (added.content == token && added.id >= 0)
-                    return added.id;
+                if (added.content == token && added.id >= 0) return added.id;
             auto it = tok.m_vocab.find(token);
-            if (it != tok.m_vocab.end())
-                return it->second;
+            if (it != tok.m_vocab.end()) return it->second;
             core::throwError(ErrorCode::CorruptData,
-                             std::string("The tokenizer's ") + role + " token \"" + token + "\" is not in vocab.json",
+                             std::string("The tokenizer's ") + role + " token \"" + token +
+                                 "\" is not in vocab.json",
                              where);
         };
         tok.m_bosId = vocabId(special.bos, "start");
@@ -253,18 +244,18 @@ core::Result<ClipTokenizer> ClipTokenizer::fromContents(std::string_view vocabJs
         // text is split on added tokens before anything else.
         std::vector<ClipAddedToken> added = special.added;
         for (const std::string* s : {&special.bos, &special.eos, &special.unk, &special.pad}) {
-            const bool known = std::any_of(added.begin(), added.end(), [&](const ClipAddedToken& a) { return a.content == *s; });
-            if (!known && !s->empty())
-                added.push_back(ClipAddedToken{*s, -1, false, false});
+            const bool known = std::any_of(
+                added.begin(), added.end(), [&](const ClipAddedToken& a) { return a.content == *s; });
+            if (!known && !s->empty()) added.push_back(ClipAddedToken{*s, -1, false, false});
         }
         for (const ClipAddedToken& a : added) {
-            if (a.content.empty())
-                continue;
+            if (a.content.empty()) continue;
             const int64_t id = a.id >= 0 ? a.id : vocabId(a.content, "added");
             tok.m_added.push_back(AddedMatch{unicode::decodeUtf8(a.content), id, a.lstrip, a.rstrip});
         }
-        std::sort(tok.m_added.begin(), tok.m_added.end(),
-                  [](const AddedMatch& a, const AddedMatch& b) { return a.content.size() > b.content.size(); });
+        std::sort(tok.m_added.begin(), tok.m_added.end(), [](const AddedMatch& a, const AddedMatch& b) {
+            return a.content.size() > b.content.size();
+        });
         return tok;
     });
 }
@@ -301,8 +292,7 @@ void ClipTokenizer::bpe(const std::string& token, std::vector<std::string>& out)
         word.push_back(token.substr(i, length));
         i += length;
     }
-    if (word.empty())
-        return;
+    if (word.empty()) return;
     word.back() += "</w>";
     while (word.size() > 1) {
         int bestRank = std::numeric_limits<int>::max();
@@ -314,8 +304,7 @@ void ClipTokenizer::bpe(const std::string& token, std::vector<std::string>& out)
                 best = i;
             }
         }
-        if (bestRank == std::numeric_limits<int>::max())
-            break;
+        if (bestRank == std::numeric_limits<int>::max()) break;
         const std::string first = word[best], second = word[best + 1];
         std::vector<std::string> merged;
         merged.reserve(word.size());
@@ -384,23 +373,20 @@ std::vector<int64_t> ClipTokenizer::encode(std::string_view textUtf8) const
         if (!hit) {
             if (!(stripNext && pending.empty() && unicode::isPythonSpace(text[pos])))
                 pending.push_back(text[pos]);
-            if (!unicode::isPythonSpace(text[pos]))
-                stripNext = false;
+            if (!unicode::isPythonSpace(text[pos])) stripNext = false;
             ++pos;
             continue;
         }
         if (hit->lstrip)
             while (!pending.empty() && unicode::isPythonSpace(pending.back()))
                 pending.pop_back();
-        if (!pending.empty())
-            pieces.push_back(Piece{std::move(pending), -1, {}});
+        if (!pending.empty()) pieces.push_back(Piece{std::move(pending), -1, {}});
         pending.clear();
         pieces.push_back(Piece{{}, hit->id, {}});
         stripNext = hit->rstrip;
         pos += hit->content.size();
     }
-    if (!pending.empty())
-        pieces.push_back(Piece{std::move(pending), -1, {}});
+    if (!pending.empty()) pieces.push_back(Piece{std::move(pending), -1, {}});
 
     for (const Piece& piece : pieces) {
         if (piece.addedId >= 0) {
@@ -424,7 +410,8 @@ std::vector<std::string> ClipTokenizer::tokenize(std::string_view textUtf8) cons
 
 ClipTokenized ClipTokenizer::encodePadded(std::string_view text, int maxLength) const
 {
-    const std::size_t length = static_cast<std::size_t>(maxLength > 0 ? std::max(maxLength, 2) : m_modelMaxLength);
+    const std::size_t length =
+        static_cast<std::size_t>(maxLength > 0 ? std::max(maxLength, 2) : m_modelMaxLength);
     const std::vector<int64_t> ids = encode(text);
     ClipTokenized out;
     out.untruncatedIds.reserve(ids.size() + 2);
@@ -438,7 +425,8 @@ ClipTokenized ClipTokenizer::encodePadded(std::string_view text, int maxLength) 
     out.inputIds[0] = m_bosId;
     std::copy(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(kept), out.inputIds.begin() + 1);
     out.inputIds[kept + 1] = m_eosId;
-    std::fill(out.attentionMask.begin(), out.attentionMask.begin() + static_cast<std::ptrdiff_t>(kept + 2), 1);
+    std::fill(
+        out.attentionMask.begin(), out.attentionMask.begin() + static_cast<std::ptrdiff_t>(kept + 2), 1);
     return out;
 }
 

@@ -49,8 +49,10 @@ public:
     // special_tokens_map.json (special tokens, added tokens, model_max_length).
     static core::Result<ClipTokenizer> load(const std::filesystem::path& folder);
     // From file contents (tests make tiny vocabularies). `where` names the source in errors.
-    static core::Result<ClipTokenizer> fromContents(std::string_view vocabJson, std::string_view mergesText,
-                                                    const ClipSpecialTokens& special, const std::string& where);
+    static core::Result<ClipTokenizer> fromContents(std::string_view vocabJson,
+                                                    std::string_view mergesText,
+                                                    const ClipSpecialTokens& special,
+                                                    const std::string& where);
 
     // Ids of `text` without BOS/EOS, never truncated.
     std::vector<int64_t> encode(std::string_view text) const;
@@ -82,8 +84,8 @@ private:
 
     std::unordered_map<std::string, int64_t> m_vocab;
     std::unordered_map<std::string, int> m_mergeRanks; // "first second" -> rank
-    std::vector<AddedMatch> m_added;                    // longest first
-    std::string m_byteSymbols[256];                     // bytes_to_unicode, UTF-8
+    std::vector<AddedMatch> m_added;                   // longest first
+    std::string m_byteSymbols[256];                    // bytes_to_unicode, UTF-8
     int64_t m_bosId = 0, m_eosId = 0, m_padId = 0, m_unkId = 0;
     int m_modelMaxLength = 77;
 };

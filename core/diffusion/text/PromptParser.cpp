@@ -11,20 +11,16 @@ namespace hdr::diffusion {
 const char* nameOf(PromptStyle style)
 {
     switch (style) {
-    case PromptStyle::Diffusers:
-        return "diffusers";
-    case PromptStyle::A1111:
-        return "a1111";
+    case PromptStyle::Diffusers: return "diffusers";
+    case PromptStyle::A1111: return "a1111";
     }
     return "diffusers";
 }
 
 std::optional<PromptStyle> promptStyleFromName(std::string_view name)
 {
-    if (name == "diffusers")
-        return PromptStyle::Diffusers;
-    if (name == "a1111")
-        return PromptStyle::A1111;
+    if (name == "diffusers") return PromptStyle::Diffusers;
+    if (name == "a1111") return PromptStyle::A1111;
     return std::nullopt;
 }
 
@@ -33,7 +29,10 @@ namespace {
 constexpr double kRoundMultiplier = 1.1;
 constexpr double kSquareMultiplier = 1.0 / 1.1;
 
-bool isAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool isAsciiSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 // Python's \w for the \bBREAK\b test: letters, digits, underscore (any script).
 bool isWordChar(std::string_view text, std::size_t pos, bool before)
@@ -45,7 +44,8 @@ bool isWordChar(std::string_view text, std::size_t pos, bool before)
             --start;
         } while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80);
         const std::u32string cp = unicode::decodeUtf8(text.substr(start, pos - start));
-        return !cp.empty() && (cp[0] == '_' || unicode::isRegexLetter(cp[0]) || unicode::isRegexNumber(cp[0]));
+        return !cp.empty() &&
+               (cp[0] == '_' || unicode::isRegexLetter(cp[0]) || unicode::isRegexNumber(cp[0]));
     }
     std::size_t end = pos + 1;
     while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
@@ -61,8 +61,7 @@ void appendWithBreaks(std::vector<WeightedText>& out, std::string_view text)
     std::size_t search = 0;
     while (true) {
         const std::size_t at = text.find("BREAK", search);
-        if (at == std::string_view::npos)
-            break;
+        if (at == std::string_view::npos) break;
         const std::size_t after = at + 5;
         const bool boundaryBefore = at == 0 || !isWordChar(text, at, true);
         const bool boundaryAfter = after == text.size() || !isWordChar(text, after, false);
@@ -87,24 +86,20 @@ void appendWithBreaks(std::vector<WeightedText>& out, std::string_view text)
 // Matches ":\s*([+-]?[.\d]+)\s*\)" at pos; returns its length and the number text.
 std::size_t matchWeight(std::string_view text, std::size_t pos, std::string& number)
 {
-    if (text[pos] != ':')
-        return 0;
+    if (text[pos] != ':') return 0;
     std::size_t i = pos + 1;
     while (i < text.size() && isAsciiSpace(text[i]))
         ++i;
     const std::size_t numberStart = i;
-    if (i < text.size() && (text[i] == '+' || text[i] == '-'))
-        ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
     const std::size_t digitsStart = i;
     while (i < text.size() && (text[i] == '.' || (text[i] >= '0' && text[i] <= '9')))
         ++i;
-    if (i == digitsStart)
-        return 0;
+    if (i == digitsStart) return 0;
     number = std::string(text.substr(numberStart, i - numberStart));
     while (i < text.size() && isAsciiSpace(text[i]))
         ++i;
-    if (i >= text.size() || text[i] != ')')
-        return 0;
+    if (i >= text.size() || text[i] != ')') return 0;
     return i + 1 - pos;
 }
 
@@ -123,9 +118,9 @@ std::vector<WeightedText> parsePromptAttention(std::string_view text)
         std::string number;
         if (c == '\\') {
             // "\(" "\)" "\[" "\]" "\\" give the character; a lone backslash gives nothing.
-            const bool escape = pos + 1 < text.size() && (text[pos + 1] == '(' || text[pos + 1] == ')' ||
-                                                          text[pos + 1] == '[' || text[pos + 1] == ']' ||
-                                                          text[pos + 1] == '\\');
+            const bool escape = pos + 1 < text.size() &&
+                                (text[pos + 1] == '(' || text[pos + 1] == ')' || text[pos + 1] == '[' ||
+                                 text[pos + 1] == ']' || text[pos + 1] == '\\');
             res.push_back(WeightedText{escape ? std::string(1, text[pos + 1]) : std::string(), 1.0, false});
             pos += escape ? 2 : 1;
         } else if (c == '(') {
@@ -134,7 +129,8 @@ std::vector<WeightedText> parsePromptAttention(std::string_view text)
         } else if (c == '[') {
             squareBrackets.push_back(res.size());
             ++pos;
-        } else if (std::size_t length = matchWeight(text, pos, number); length > 0 && !roundBrackets.empty()) {
+        } else if (std::size_t length = matchWeight(text, pos, number);
+                   length > 0 && !roundBrackets.empty()) {
             char* end = nullptr;
             double weight = std::strtod(number.c_str(), &end);
             if (end != number.c_str() + number.size())
@@ -171,8 +167,7 @@ std::vector<WeightedText> parsePromptAttention(std::string_view text)
         multiplyFrom(start, kRoundMultiplier);
     for (std::size_t start : squareBrackets)
         multiplyFrom(start, kSquareMultiplier);
-    if (res.empty())
-        res.push_back(WeightedText{"", 1.0, false});
+    if (res.empty()) res.push_back(WeightedText{"", 1.0, false});
     for (std::size_t i = 0; i + 1 < res.size();) {
         if (!res[i].isBreak && !res[i + 1].isBreak && res[i].weight == res[i + 1].weight) {
             res[i].text += res[i + 1].text;
@@ -184,7 +179,9 @@ std::vector<WeightedText> parsePromptAttention(std::string_view text)
     return res;
 }
 
-std::vector<PromptChunk> chunkPrompt(const ClipTokenizer& tokenizer, std::string_view prompt, PromptStyle style,
+std::vector<PromptChunk> chunkPrompt(const ClipTokenizer& tokenizer,
+                                     std::string_view prompt,
+                                     PromptStyle style,
                                      const ChunkingOptions& options)
 {
     const std::size_t perChunk = static_cast<std::size_t>(std::max(1, options.tokensPerChunk));
@@ -210,8 +207,7 @@ std::vector<PromptChunk> chunkPrompt(const ClipTokenizer& tokenizer, std::string
 
     if (style == PromptStyle::Diffusers) {
         tokens = tokenizer.encode(prompt);
-        if (tokens.size() > perChunk)
-            tokens.resize(perChunk);
+        if (tokens.size() > perChunk) tokens.resize(perChunk);
         weights.assign(tokens.size(), 1.0f);
         finishChunk();
         return chunks;
@@ -249,8 +245,7 @@ std::vector<PromptChunk> chunkPrompt(const ClipTokenizer& tokenizer, std::string
             weights.push_back(static_cast<float>(run.weight));
         }
     }
-    if (!tokens.empty() || chunks.empty())
-        finishChunk();
+    if (!tokens.empty() || chunks.empty()) finishChunk();
     return chunks;
 }
 

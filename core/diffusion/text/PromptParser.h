@@ -36,18 +36,20 @@ struct WeightedText {
 std::vector<WeightedText> parsePromptAttention(std::string_view prompt);
 
 struct PromptChunk {
-    std::vector<int64_t> ids;  // BOS + up to 75 tokens + EOS + padding (tokenizer's pad id), size 77
+    std::vector<int64_t> ids;   // BOS + up to 75 tokens + EOS + padding (tokenizer's pad id), size 77
     std::vector<float> weights; // per position; 1 for BOS, EOS and padding
 };
 
 struct ChunkingOptions {
-    int tokensPerChunk = 75;  // A1111 chunk_length
-    int commaBacktrack = 20;  // A1111 comma_padding_backtrack (0 = off)
+    int tokensPerChunk = 75; // A1111 chunk_length
+    int commaBacktrack = 20; // A1111 comma_padding_backtrack (0 = off)
 };
 
 // Diffusers style: one chunk, the prompt truncated to 75 tokens, all weights 1.
 // A1111 style: parsePromptAttention, each run tokenized on its own, chunked as A1111 does.
-std::vector<PromptChunk> chunkPrompt(const ClipTokenizer& tokenizer, std::string_view prompt, PromptStyle style,
+std::vector<PromptChunk> chunkPrompt(const ClipTokenizer& tokenizer,
+                                     std::string_view prompt,
+                                     PromptStyle style,
                                      const ChunkingOptions& options = {});
 
 } // namespace hdr::diffusion

@@ -43,19 +43,20 @@ at::Tensor applyEmphasis(const at::Tensor& z, const at::Tensor& weights)
     return (weighted * (originalMean / weighted.mean(dims, true))).to(z.scalar_type());
 }
 
-core::Result<PromptEmbeddings> encodePrompts(const TextEncoderSet& encoders, const std::vector<std::string>& prompts,
+core::Result<PromptEmbeddings> encodePrompts(const TextEncoderSet& encoders,
+                                             const std::vector<std::string>& prompts,
                                              bool classifierFree,
                                              const std::vector<std::optional<std::string>>& negativePrompts,
                                              const TextConditioningOptions& options)
 {
     if (!encoders.tokenizer || !encoders.textEncoder || (encoders.textEncoder2 && !encoders.tokenizer2))
-        return core::fail(ErrorCode::InvalidArgument, "The text conditioning needs each text encoder's tokenizer");
-    if (prompts.empty())
-        return core::fail(ErrorCode::InvalidArgument, "No prompt to encode");
+        return core::fail(ErrorCode::InvalidArgument,
+                          "The text conditioning needs each text encoder's tokenizer");
+    if (prompts.empty()) return core::fail(ErrorCode::InvalidArgument, "No prompt to encode");
     if (classifierFree && !negativePrompts.empty() && negativePrompts.size() != prompts.size())
-        return core::fail(ErrorCode::InvalidArgument, "Got " + std::to_string(negativePrompts.size()) +
-                                                          " negative prompts for " + std::to_string(prompts.size()) +
-                                                          " prompts; give one per prompt or none");
+        return core::fail(ErrorCode::InvalidArgument,
+                          "Got " + std::to_string(negativePrompts.size()) + " negative prompts for " +
+                              std::to_string(prompts.size()) + " prompts; give one per prompt or none");
     const bool sdxl = encoders.isSdxl();
     const int64_t layers1 = encoders.textEncoder->config().numLayers;
     // Index into hidden_states (0 = embeddings) of the state each encoder contributes.
@@ -74,17 +75,16 @@ core::Result<PromptEmbeddings> encodePrompts(const TextEncoderSet& encoders, con
         std::vector<int> negativeSlot(batch, -1); // index into texts, -1 = zeros
         if (classifierFree) {
             for (std::size_t i = 0; i < batch; ++i) {
-                const std::optional<std::string> negative = negativePrompts.empty() ? std::nullopt : negativePrompts[i];
-                if (!negative && sdxl && options.forceZerosForEmptyNegative)
-                    continue;
+                const std::optional<std::string> negative =
+                    negativePrompts.empty() ? std::nullopt : negativePrompts[i];
+                if (!negative && sdxl && options.forceZerosForEmptyNegative) continue;
                 negativeSlot[i] = static_cast<int>(texts.size());
                 texts.push_back(negative.value_or(std::string()));
             }
         }
 
         std::vector<EncoderRun> runs{{encoders.tokenizer, encoders.textEncoder, {}}};
-        if (sdxl)
-            runs.push_back({encoders.tokenizer2, encoders.textEncoder2, {}});
+        if (sdxl) runs.push_back({encoders.tokenizer2, encoders.textEncoder2, {}});
         std::size_t chunkCount = 1;
         for (EncoderRun& run : runs) {
             for (const std::string& text : texts) {
@@ -93,7 +93,8 @@ core::Result<PromptEmbeddings> encodePrompts(const TextEncoderSet& encoders, con
             }
         }
         for (EncoderRun& run : runs) {
-            const PromptChunk empty = chunkPrompt(*run.tokenizer, "", options.style, options.chunking).front();
+            const PromptChunk empty =
+                chunkPrompt(*run.tokenizer, "", options.style, options.chunking).front();
             for (auto& textChunks : run.chunks)
                 textChunks.resize(chunkCount, empty);
         }
@@ -129,19 +130,16 @@ core::Result<PromptEmbeddings> encodePrompts(const TextEncoderSet& encoders, con
         result.clipSkip = options.clipSkip;
         const auto b = static_cast<int64_t>(batch);
         result.promptEmbeds = all.narrow(0, 0, b).contiguous();
-        if (sdxl)
-            result.pooledPromptEmbeds = pooled.narrow(0, 0, b).contiguous();
+        if (sdxl) result.pooledPromptEmbeds = pooled.narrow(0, 0, b).contiguous();
         if (classifierFree) {
             std::vector<at::Tensor> negatives, negativePooled;
             for (std::size_t i = 0; i < batch; ++i) {
                 const int slot = negativeSlot[i];
                 negatives.push_back(slot < 0 ? at::zeros_like(all[0]) : all[slot]);
-                if (sdxl)
-                    negativePooled.push_back(slot < 0 ? at::zeros_like(pooled[0]) : pooled[slot]);
+                if (sdxl) negativePooled.push_back(slot < 0 ? at::zeros_like(pooled[0]) : pooled[slot]);
             }
             result.negativePromptEmbeds = at::stack(negatives);
-            if (sdxl)
-                result.negativePooledPromptEmbeds = at::stack(negativePooled);
+            if (sdxl) result.negativePooledPromptEmbeds = at::stack(negativePooled);
         }
         return result;
     });

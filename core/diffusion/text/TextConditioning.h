@@ -31,7 +31,7 @@ class ClipTokenizer;
 class ClipTextModelImpl;
 
 struct TextEncoderSet {
-    const ClipTokenizer* tokenizer = nullptr;        // CLIP-L (both families)
+    const ClipTokenizer* tokenizer = nullptr; // CLIP-L (both families)
     const ClipTextModelImpl* textEncoder = nullptr;
     const ClipTokenizer* tokenizer2 = nullptr;       // SDXL: OpenCLIP bigG
     const ClipTextModelImpl* textEncoder2 = nullptr; // SDXL: CLIPTextModelWithProjection
@@ -40,16 +40,16 @@ struct TextEncoderSet {
 
 struct TextConditioningOptions {
     PromptStyle style = PromptStyle::Diffusers;
-    int clipSkip = 0;                        // diffusers clip_skip
-    bool forceZerosForEmptyNegative = true;  // SDXL model_index.json force_zeros_for_empty_prompt
+    int clipSkip = 0;                       // diffusers clip_skip
+    bool forceZerosForEmptyNegative = true; // SDXL model_index.json force_zeros_for_empty_prompt
     ChunkingOptions chunking;
 };
 
 struct PromptEmbeddings {
-    at::Tensor promptEmbeds;               // [B, 77*chunks, C] in the encoders' dtype/device
-    at::Tensor negativePromptEmbeds;       // same shape; undefined unless requested
-    at::Tensor pooledPromptEmbeds;         // SDXL [B, projection]; undefined for SD1.5
-    at::Tensor negativePooledPromptEmbeds; // SDXL, when negatives were requested
+    at::Tensor promptEmbeds;                    // [B, 77*chunks, C] in the encoders' dtype/device
+    at::Tensor negativePromptEmbeds;            // same shape; undefined unless requested
+    at::Tensor pooledPromptEmbeds;              // SDXL [B, projection]; undefined for SD1.5
+    at::Tensor negativePooledPromptEmbeds;      // SDXL, when negatives were requested
     PromptStyle style = PromptStyle::Diffusers; // for the image metadata ("a1111"/"diffusers")
     int chunks = 1;
     int clipSkip = 0;
@@ -57,7 +57,8 @@ struct PromptEmbeddings {
 
 // prompts: the batch. classifierFree: also produce negative embeddings; negativePrompts is then
 // empty (no negative prompt for any image) or one entry per prompt (nullopt = none given).
-core::Result<PromptEmbeddings> encodePrompts(const TextEncoderSet& encoders, const std::vector<std::string>& prompts,
+core::Result<PromptEmbeddings> encodePrompts(const TextEncoderSet& encoders,
+                                             const std::vector<std::string>& prompts,
                                              bool classifierFree,
                                              const std::vector<std::optional<std::string>>& negativePrompts,
                                              const TextConditioningOptions& options = {});

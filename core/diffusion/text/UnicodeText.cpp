@@ -14,31 +14,34 @@ using namespace tables;
 bool inRanges(const CodepointRange* ranges, std::size_t count, char32_t cp)
 {
     const CodepointRange* end = ranges + count;
-    const CodepointRange* it =
-        std::upper_bound(ranges, end, cp, [](char32_t value, const CodepointRange& r) { return value < r.first; });
+    const CodepointRange* it = std::upper_bound(
+        ranges, end, cp, [](char32_t value, const CodepointRange& r) { return value < r.first; });
     return it != ranges && cp <= (it - 1)->last;
 }
 
 template <typename Entry> const Entry* findFrom(const Entry* entries, std::size_t count, char32_t cp)
 {
     const Entry* end = entries + count;
-    const Entry* it = std::lower_bound(entries, end, cp, [](const Entry& e, char32_t value) { return e.from < value; });
+    const Entry* it =
+        std::lower_bound(entries, end, cp, [](const Entry& e, char32_t value) { return e.from < value; });
     return it != end && it->from == cp ? it : nullptr;
 }
 
 int combiningClass(char32_t cp)
 {
     const CombiningClassRange* end = kCombiningClass + kCombiningClassCount;
-    const CombiningClassRange* it = std::upper_bound(
-        kCombiningClass, end, cp, [](char32_t value, const CombiningClassRange& r) { return value < r.first; });
-    if (it != kCombiningClass && cp <= (it - 1)->last)
-        return (it - 1)->combiningClass;
+    const CombiningClassRange* it =
+        std::upper_bound(kCombiningClass, end, cp, [](char32_t value, const CombiningClassRange& r) {
+            return value < r.first;
+        });
+    if (it != kCombiningClass && cp <= (it - 1)->last) return (it - 1)->combiningClass;
     return 0;
 }
 
 // Hangul syllable arithmetic (Unicode 3.12).
 constexpr char32_t kSBase = 0xAC00, kLBase = 0x1100, kVBase = 0x1161, kTBase = 0x11A7;
-constexpr char32_t kLCount = 19, kVCount = 21, kTCount = 28, kNCount = kVCount * kTCount, kSCount = kLCount * kNCount;
+constexpr char32_t kLCount = 19, kVCount = 21, kTCount = 28, kNCount = kVCount * kTCount,
+                   kSCount = kLCount * kNCount;
 
 void decompose(char32_t cp, std::u32string& out)
 {
@@ -46,14 +49,12 @@ void decompose(char32_t cp, std::u32string& out)
         const char32_t index = cp - kSBase;
         out.push_back(kLBase + index / kNCount);
         out.push_back(kVBase + (index % kNCount) / kTCount);
-        if (index % kTCount != 0)
-            out.push_back(kTBase + index % kTCount);
+        if (index % kTCount != 0) out.push_back(kTBase + index % kTCount);
         return;
     }
     if (const CodepointExpansion* d = findFrom(kDecomposition, kDecompositionCount, cp)) {
         decompose(d->to[0], out);
-        if (d->to[1] != 0)
-            decompose(d->to[1], out);
+        if (d->to[1] != 0) decompose(d->to[1], out);
         return;
     }
     out.push_back(cp);
@@ -61,18 +62,19 @@ void decompose(char32_t cp, std::u32string& out)
 
 bool compose(char32_t starter, char32_t combining, char32_t& composite)
 {
-    if (starter >= kLBase && starter < kLBase + kLCount && combining >= kVBase && combining < kVBase + kVCount) {
+    if (starter >= kLBase && starter < kLBase + kLCount && combining >= kVBase &&
+        combining < kVBase + kVCount) {
         composite = kSBase + ((starter - kLBase) * kVCount + (combining - kVBase)) * kTCount;
         return true;
     }
-    if (starter >= kSBase && starter < kSBase + kSCount && (starter - kSBase) % kTCount == 0 && combining > kTBase &&
-        combining < kTBase + kTCount) {
+    if (starter >= kSBase && starter < kSBase + kSCount && (starter - kSBase) % kTCount == 0 &&
+        combining > kTBase && combining < kTBase + kTCount) {
         composite = starter + (combining - kTBase);
         return true;
     }
     const CompositionTriple* end = kComposition + kCompositionCount;
-    const CompositionTriple* it =
-        std::lower_bound(kComposition, end, std::pair{starter, combining}, [](const CompositionTriple& t, auto key) {
+    const CompositionTriple* it = std::lower_bound(
+        kComposition, end, std::pair{starter, combining}, [](const CompositionTriple& t, auto key) {
             return t.starter != key.first ? t.starter < key.first : t.combining < key.second;
         });
     if (it != end && it->starter == starter && it->combining == combining) {
@@ -118,8 +120,7 @@ std::u32string decodeUtf8(std::string_view text)
         }
         // Overlong forms, surrogates and values past U+10FFFF are invalid too.
         static constexpr char32_t kMinimum[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (ok && (cp < kMinimum[length] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF))
-            ok = false;
+        if (ok && (cp < kMinimum[length] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)) ok = false;
         if (ok) {
             out.push_back(cp);
             i += length;
@@ -159,17 +160,36 @@ std::string encodeUtf8(std::u32string_view text)
     return out;
 }
 
-bool isControl(char32_t cp) { return inRanges(kControl, kControlCount, cp); }
-bool isSpaceSeparator(char32_t cp) { return inRanges(kSpaceSeparator, kSpaceSeparatorCount, cp); }
-bool isPythonSpace(char32_t cp) { return inRanges(kPythonSpace, kPythonSpaceCount, cp); }
-bool isRegexLetter(char32_t cp) { return inRanges(kRegexLetter, kRegexLetterCount, cp); }
-bool isRegexNumber(char32_t cp) { return inRanges(kRegexNumber, kRegexNumberCount, cp); }
-bool isRegexOther(char32_t cp) { return inRanges(kRegexOther, kRegexOtherCount, cp); }
+bool isControl(char32_t cp)
+{
+    return inRanges(kControl, kControlCount, cp);
+}
+bool isSpaceSeparator(char32_t cp)
+{
+    return inRanges(kSpaceSeparator, kSpaceSeparatorCount, cp);
+}
+bool isPythonSpace(char32_t cp)
+{
+    return inRanges(kPythonSpace, kPythonSpaceCount, cp);
+}
+bool isRegexLetter(char32_t cp)
+{
+    return inRanges(kRegexLetter, kRegexLetterCount, cp);
+}
+bool isRegexNumber(char32_t cp)
+{
+    return inRanges(kRegexNumber, kRegexNumberCount, cp);
+}
+bool isRegexOther(char32_t cp)
+{
+    return inRanges(kRegexOther, kRegexOtherCount, cp);
+}
 
 bool isCjkIdeograph(char32_t cp)
 {
-    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF) ||
-           (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
+    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0x20000 && cp <= 0x2A6DF) || (cp >= 0x2A700 && cp <= 0x2B73F) ||
+           (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
            (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
 }
 
@@ -251,8 +271,7 @@ std::u32string pythonLower(std::u32string_view text)
             out.push_back(p->to);
         } else if (const CodepointExpansion* m = findFrom(kLowerMulti, kLowerMultiCount, cp)) {
             for (char32_t c : m->to)
-                if (c != 0)
-                    out.push_back(c);
+                if (c != 0) out.push_back(c);
         } else {
             out.push_back(cp);
         }

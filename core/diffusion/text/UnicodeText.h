@@ -13,13 +13,13 @@ std::u32string decodeUtf8(std::string_view text);
 std::string encodeUtf8(std::u32string_view text);
 void appendUtf8(std::string& out, char32_t cp);
 
-bool isControl(char32_t cp);         // general category C* (BasicTokenizer treats \t \n \r apart)
-bool isSpaceSeparator(char32_t cp);  // category Zs
-bool isPythonSpace(char32_t cp);     // str.isspace()
-bool isRegexLetter(char32_t cp);     // regex [\p{L}] (IGNORECASE)
-bool isRegexNumber(char32_t cp);     // regex [\p{N}] (IGNORECASE)
-bool isRegexOther(char32_t cp);      // regex [^\s\p{L}\p{N}] (IGNORECASE); U+0345 is in no class
-bool isCjkIdeograph(char32_t cp);    // BasicTokenizer._is_chinese_char (CJK ideographs, not kana/hangul)
+bool isControl(char32_t cp);        // general category C* (BasicTokenizer treats \t \n \r apart)
+bool isSpaceSeparator(char32_t cp); // category Zs
+bool isPythonSpace(char32_t cp);    // str.isspace()
+bool isRegexLetter(char32_t cp);    // regex [\p{L}] (IGNORECASE)
+bool isRegexNumber(char32_t cp);    // regex [\p{N}] (IGNORECASE)
+bool isRegexOther(char32_t cp);     // regex [^\s\p{L}\p{N}] (IGNORECASE); U+0345 is in no class
+bool isCjkIdeograph(char32_t cp);   // BasicTokenizer._is_chinese_char (CJK ideographs, not kana/hangul)
 
 // unicodedata.normalize("NFC", text): canonical decomposition (Hangul algorithmic), canonical
 // ordering, canonical composition with blocking and composition exclusions.

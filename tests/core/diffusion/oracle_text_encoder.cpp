@@ -25,13 +25,11 @@ constexpr double kAtol = 5e-5; // components (oracle README "Tolerances")
 ClipTextModel loadEncoder(const std::filesystem::path& dir, const std::string& name, OracleReport& report)
 {
     std::ifstream in(dir / (name + "_config.json"));
-    if (!in)
-        throw std::runtime_error("missing " + (dir / (name + "_config.json")).string());
+    if (!in) throw std::runtime_error("missing " + (dir / (name + "_config.json")).string());
     const ClipTextConfig config = ClipTextConfig::fromJson(nlohmann::json::parse(in));
     ClipTextModel model(config, at::TensorOptions().dtype(at::kFloat));
     auto tensors = loadSafetensors(dir / (name + ".safetensors"));
-    if (!tensors)
-        throw std::runtime_error(tensors.error().describe());
+    if (!tensors) throw std::runtime_error(tensors.error().describe());
     c10::NoGradGuard noGrad;
     std::size_t used = 0;
     const auto params = model->named_parameters();
@@ -53,26 +51,35 @@ ClipTextModel loadEncoder(const std::filesystem::path& dir, const std::string& n
     for (const auto& [key, tensor] : *tensors)
         if (key.find("position_ids") == std::string::npos && !params.contains(key))
             report.fail(name + ": unexpected weight " + key);
-    report.note(name + ": " + std::to_string(used) + " tensors, " + nameOf(config.hiddenAct) +
-                (config.projectionDim > 0 ? ", projection " + std::to_string(config.projectionDim) : std::string()));
+    report.note(
+        name + ": " + std::to_string(used) + " tensors, " + nameOf(config.hiddenAct) +
+        (config.projectionDim > 0 ? ", projection " + std::to_string(config.projectionDim) : std::string()));
     return model;
 }
 
-void checkEncoder(const OracleCase& c, const std::string& name, const ClipTextModel& model, OracleReport& report)
+void checkEncoder(const OracleCase& c,
+                  const std::string& name,
+                  const ClipTextModel& model,
+                  OracleReport& report)
 {
     const std::string out = "out." + name + ".";
     const ClipTextOutput o = model->forward(c.tensor("in." + name + ".input_ids"));
-    report.expectClose(name + ".last_hidden_state", o.lastHiddenState, c.tensor(out + "last_hidden_state"), kAtol);
-    report.expectClose(name + ".hidden_states", at::stack(o.hiddenStates), c.tensor(out + "hidden_states"), kAtol);
+    report.expectClose(
+        name + ".last_hidden_state", o.lastHiddenState, c.tensor(out + "last_hidden_state"), kAtol);
+    report.expectClose(
+        name + ".hidden_states", at::stack(o.hiddenStates), c.tensor(out + "hidden_states"), kAtol);
     const at::Tensor penultimate = o.hiddenStates[o.hiddenStates.size() - 2];
     report.expectClose(name + ".penultimate", penultimate, c.tensor(out + "penultimate"), kAtol);
-    report.expectClose(name + ".penultimate_final_ln", model->applyFinalLayerNorm(penultimate),
-                       c.tensor(out + "penultimate_final_ln"), kAtol);
+    report.expectClose(name + ".penultimate_final_ln",
+                       model->applyFinalLayerNorm(penultimate),
+                       c.tensor(out + "penultimate_final_ln"),
+                       kAtol);
     report.expectEqual(name + ".eos_position", o.eosPosition, c.tensor(out + "eos_position"));
     if (c.has(out + "pooler_output"))
         report.expectClose(name + ".pooler_output", o.pooled, c.tensor(out + "pooler_output"), kAtol);
     if (c.has(out + "pooled_unprojected"))
-        report.expectClose(name + ".pooled_unprojected", o.pooled, c.tensor(out + "pooled_unprojected"), kAtol);
+        report.expectClose(
+            name + ".pooled_unprojected", o.pooled, c.tensor(out + "pooled_unprojected"), kAtol);
     if (c.has(out + "text_embeds"))
         report.expectClose(name + ".text_embeds", o.textEmbeds, c.tensor(out + "text_embeds"), kAtol);
 }
@@ -85,8 +92,7 @@ void runTextEncoderCase(const OracleCase& c, OracleReport& report)
     const ClipTextModel te1 = loadEncoder(dir, "text_encoder", report);
     checkEncoder(c, "text_encoder", te1, report);
     auto tok1 = ClipTokenizer::load(dir / "tokenizer");
-    if (!tok1)
-        throw std::runtime_error(tok1.error().describe());
+    if (!tok1) throw std::runtime_error(tok1.error().describe());
 
     TextEncoderSet set{&*tok1, te1.get(), nullptr, nullptr};
     std::optional<ClipTokenizer> tok2;
@@ -95,8 +101,7 @@ void runTextEncoderCase(const OracleCase& c, OracleReport& report)
         te2 = loadEncoder(dir, "text_encoder_2", report);
         checkEncoder(c, "text_encoder_2", te2, report);
         auto loaded = ClipTokenizer::load(dir / "tokenizer_2");
-        if (!loaded)
-            throw std::runtime_error(loaded.error().describe());
+        if (!loaded) throw std::runtime_error(loaded.error().describe());
         tok2 = std::move(*loaded);
         set.tokenizer2 = &*tok2;
         set.textEncoder2 = te2.get();
@@ -104,22 +109,27 @@ void runTextEncoderCase(const OracleCase& c, OracleReport& report)
 
     // The full conditioning path from the prompt strings.
     auto embeds = encodePrompts(set, prompts, false, {});
-    if (!embeds)
-        throw std::runtime_error(embeds.error().describe());
+    if (!embeds) throw std::runtime_error(embeds.error().describe());
     if (set.isSdxl()) {
-        report.expectClose("sdxl.prompt_embeds", embeds->promptEmbeds, c.tensor("out.sdxl.prompt_embeds"), kAtol);
-        report.expectClose("sdxl.pooled_prompt_embeds", embeds->pooledPromptEmbeds,
-                           c.tensor("out.sdxl.pooled_prompt_embeds"), kAtol);
+        report.expectClose(
+            "sdxl.prompt_embeds", embeds->promptEmbeds, c.tensor("out.sdxl.prompt_embeds"), kAtol);
+        report.expectClose("sdxl.pooled_prompt_embeds",
+                           embeds->pooledPromptEmbeds,
+                           c.tensor("out.sdxl.pooled_prompt_embeds"),
+                           kAtol);
     } else {
-        report.expectClose("sd15.prompt_embeds", embeds->promptEmbeds, c.tensor("out.text_encoder.last_hidden_state"),
+        report.expectClose("sd15.prompt_embeds",
+                           embeds->promptEmbeds,
+                           c.tensor("out.text_encoder.last_hidden_state"),
                            kAtol);
         TextConditioningOptions skip1;
         skip1.clipSkip = 1;
         auto skipped = encodePrompts(set, prompts, false, {}, skip1);
-        if (!skipped)
-            throw std::runtime_error(skipped.error().describe());
-        report.expectClose("sd15.prompt_embeds(clip_skip=1)", skipped->promptEmbeds,
-                           c.tensor("out.text_encoder.penultimate_final_ln"), kAtol);
+        if (!skipped) throw std::runtime_error(skipped.error().describe());
+        report.expectClose("sd15.prompt_embeds(clip_skip=1)",
+                           skipped->promptEmbeds,
+                           c.tensor("out.text_encoder.penultimate_final_ln"),
+                           kAtol);
     }
 }
 

@@ -27,8 +27,10 @@ std::string byteSymbol(int b)
         std::vector<std::string> s(256);
         int next = 0;
         for (int i = 0; i < 256; ++i) {
-            const bool printable = (i >= '!' && i <= '~') || (i >= 0xA1 && i <= 0xAC) || (i >= 0xAE && i <= 0xFF);
-            unicode::appendUtf8(s[static_cast<std::size_t>(i)], printable ? char32_t(i) : char32_t(256 + next++));
+            const bool printable =
+                (i >= '!' && i <= '~') || (i >= 0xA1 && i <= 0xAC) || (i >= 0xAE && i <= 0xFF);
+            unicode::appendUtf8(s[static_cast<std::size_t>(i)],
+                                printable ? char32_t(i) : char32_t(256 + next++));
         }
         return s;
     }();
@@ -68,8 +70,7 @@ ClipTokenizer makeTokenizer(bool exclamationPad = false)
         special.added.push_back(ClipAddedToken{"!", 0, false, false});
     }
     auto tokenizer = ClipTokenizer::fromContents(vocab.dump(), merges, special, "test vocab");
-    if (!tokenizer)
-        qFatal("%s", tokenizer.error().describe().c_str());
+    if (!tokenizer) qFatal("%s", tokenizer.error().describe().c_str());
     return std::move(*tokenizer);
 }
 
@@ -131,7 +132,8 @@ private slots:
         QCOMPARE(unicode::nfc(U"\u212B"), std::u32string(U"\u00C5")); // singleton decomposition
         QVERIFY(unicode::isRegexLetter(U'ж') && !unicode::isRegexLetter(U'7'));
         QVERIFY(unicode::isRegexNumber(U'٣') && unicode::isRegexOther(U'!'));
-        QVERIFY(!unicode::isRegexLetter(0x345) && !unicode::isRegexOther(0x345) && !unicode::isRegexNumber(0x345));
+        QVERIFY(!unicode::isRegexLetter(0x345) && !unicode::isRegexOther(0x345) &&
+                !unicode::isRegexNumber(0x345));
         QVERIFY(unicode::isControl(0x200B) && unicode::isControl(0xE000) && !unicode::isControl(U'a'));
         // Invalid UTF-8 decodes to U+FFFD per bad byte.
         QCOMPARE(decodeUtf8("a\xFF\xC3"), std::u32string(U"a\uFFFD\uFFFD"));
@@ -155,8 +157,12 @@ private slots:
         const ClipTokenizer tok = makeTokenizer();
         QCOMPARE(tok.encode("HELLO\t\x01 hello\n"), tok.encode("hello hello"));
         QCOMPARE(tok.encode("e\xCC\x81"), tok.encode("\xC3\xA9")); // NFC
-        QCOMPARE(tok.encode("a\xFF" "b"), tok.encode("ab"));         // invalid byte dropped
-        QCOMPARE(tok.encode("a\xE2\x80\x83" "b"), tok.encode("a b")); // EM SPACE (Zs) splits words
+        QCOMPARE(tok.encode("a\xFF"
+                            "b"),
+                 tok.encode("ab")); // invalid byte dropped
+        QCOMPARE(tok.encode("a\xE2\x80\x83"
+                            "b"),
+                 tok.encode("a b")); // EM SPACE (Zs) splits words
         // CJK ideographs become words of their own; kana does not.
         auto wordEnds = [&](const std::string& text) {
             int n = 0;
@@ -174,8 +180,8 @@ private slots:
         const ClipTokenizer tok = makeTokenizer();
         const int64_t a = tok.idOf("a</w>"), b = tok.idOf("b</w>");
         QCOMPARE(tok.encode("a<|endoftext|>b"), (std::vector<int64_t>{a, tok.eosId(), b}));
-        QCOMPARE(tok.encode("hi!!"), (std::vector<int64_t>{tok.idOf("h"), tok.idOf("i</w>"), tok.idOf("!"),
-                                                            tok.idOf("!</w>")}));
+        QCOMPARE(tok.encode("hi!!"),
+                 (std::vector<int64_t>{tok.idOf("h"), tok.idOf("i</w>"), tok.idOf("!"), tok.idOf("!</w>")}));
         // SDXL tokenizer_2: "!" is a special token (id 0) and the pad token.
         const ClipTokenizer tok2 = makeTokenizer(true);
         QCOMPARE(tok2.padId(), int64_t(0));
@@ -193,14 +199,16 @@ private slots:
         QCOMPARE(empty.inputIds[0], tok.bosId());
         QCOMPARE(empty.inputIds[1], tok.eosId());
         QCOMPARE(empty.inputIds[76], tok.padId());
-        QCOMPARE(std::accumulate(empty.attentionMask.begin(), empty.attentionMask.end(), int64_t(0)), int64_t(2));
+        QCOMPARE(std::accumulate(empty.attentionMask.begin(), empty.attentionMask.end(), int64_t(0)),
+                 int64_t(2));
         QCOMPARE(empty.untruncatedIds, (std::vector<int64_t>{tok.bosId(), tok.eosId()}));
 
         const ClipTokenized longOne = tok.encodePadded(join(repeatWords("a", 100)));
         QCOMPARE(longOne.inputIds.size(), std::size_t(77));
         QCOMPARE(longOne.inputIds[75], tok.idOf("a</w>"));
         QCOMPARE(longOne.inputIds[76], tok.eosId());
-        QCOMPARE(std::accumulate(longOne.attentionMask.begin(), longOne.attentionMask.end(), int64_t(0)), int64_t(77));
+        QCOMPARE(std::accumulate(longOne.attentionMask.begin(), longOne.attentionMask.end(), int64_t(0)),
+                 int64_t(77));
         QCOMPARE(longOne.untruncatedIds.size(), std::size_t(102));
     }
 
@@ -226,17 +234,20 @@ private slots:
                                << QList<double>{1.0, 1.1, 1.0};
         QTest::newRow("unbalanced") << "(unbalanced" << QStringList{"unbalanced"} << QList<double>{1.1};
         QTest::newRow("escapes") << "\\(literal\\]" << QStringList{"(literal]"} << QList<double>{1.0};
-        QTest::newRow("merged") << "(unnecessary)(parens)" << QStringList{"unnecessaryparens"} << QList<double>{1.1};
-        QTest::newRow("nested") << "a (((house:1.3)) [on] a (hill:0.5), sun, (((sky)))."
-                                << QStringList{"a ", "house", " ", "on", " a ", "hill", ", sun, ", "sky", "."}
-                                << QList<double>{1.0, 1.5730000000000004, 1.1, 1.0, 1.1, 0.55, 1.1,
-                                                 1.4641000000000006, 1.1};
+        QTest::newRow("merged") << "(unnecessary)(parens)" << QStringList{"unnecessaryparens"}
+                                << QList<double>{1.1};
+        QTest::newRow("nested")
+            << "a (((house:1.3)) [on] a (hill:0.5), sun, (((sky)))."
+            << QStringList{"a ", "house", " ", "on", " a ", "hill", ", sun, ", "sky", "."}
+            << QList<double>{1.0, 1.5730000000000004, 1.1, 1.0, 1.1, 0.55, 1.1, 1.4641000000000006, 1.1};
         QTest::newRow("square") << "[[dim]]" << QStringList{"dim"} << QList<double>{1.0 / 1.1 / 1.1};
         QTest::newRow("weight spaces") << "(cat : 0.5 )" << QStringList{"cat "} << QList<double>{0.5};
         QTest::newRow("stray closers") << "a) b] c:1.2)" << QStringList{"a) b] c:1.2)"} << QList<double>{1.0};
         QTest::newRow("empty") << "" << QStringList{""} << QList<double>{1.0};
-        QTest::newRow("break") << "a BREAK b" << QStringList{"a", "BREAK", "b"} << QList<double>{1.0, -1.0, 1.0};
-        QTest::newRow("not a break") << "aBREAK BREAKING" << QStringList{"aBREAK BREAKING"} << QList<double>{1.0};
+        QTest::newRow("break") << "a BREAK b" << QStringList{"a", "BREAK", "b"}
+                               << QList<double>{1.0, -1.0, 1.0};
+        QTest::newRow("not a break") << "aBREAK BREAKING" << QStringList{"aBREAK BREAKING"}
+                                     << QList<double>{1.0};
     }
 
     void parser()
@@ -313,8 +324,9 @@ private slots:
         QVERIFY(projected.hiddenAct == ClipActivation::Gelu);
         QVERIFY_THROWS_EXCEPTION(hdr::core::HdrError,
                                  ClipTextConfig::fromJson(nlohmann::json::parse(R"({"hidden_act":"relu"})")));
-        QVERIFY_THROWS_EXCEPTION(hdr::core::HdrError, ClipTextConfig::fromJson(nlohmann::json::parse(
-                                                          R"({"hidden_size":30,"num_attention_heads":4})")));
+        QVERIFY_THROWS_EXCEPTION(
+            hdr::core::HdrError,
+            ClipTextConfig::fromJson(nlohmann::json::parse(R"({"hidden_size":30,"num_attention_heads":4})")));
     }
 
     void fullSizeOnMetaDevice()
@@ -372,15 +384,17 @@ private slots:
         HDR_VERIFY_OK(weighted);
         const at::Tensor unweighted = same->promptEmbeds[0];
         QVERIFY(!at::allclose(weighted->promptEmbeds[0], unweighted, 1e-4, 1e-4));
-        QVERIFY(std::abs(weighted->promptEmbeds.mean().item<double>() - unweighted.mean().item<double>()) < 1e-5);
+        QVERIFY(std::abs(weighted->promptEmbeds.mean().item<double>() - unweighted.mean().item<double>()) <
+                1e-5);
         // Clip skip: final LN of an earlier layer; out of range is refused.
         TextConditioningOptions skip;
         skip.clipSkip = 1;
         auto skipped = encodePrompts(set, {"b"}, false, {}, skip);
         HDR_VERIFY_OK(skipped);
-        const ClipTextOutput full = te->forward(at::tensor(at::ArrayRef<int64_t>(tok.encodePadded("b").inputIds),
-                                                           at::kLong).unsqueeze(0));
-        QVERIFY(at::allclose(skipped->promptEmbeds, te->applyFinalLayerNorm(full.hiddenStates[2]), 1e-5, 1e-6));
+        const ClipTextOutput full = te->forward(
+            at::tensor(at::ArrayRef<int64_t>(tok.encodePadded("b").inputIds), at::kLong).unsqueeze(0));
+        QVERIFY(
+            at::allclose(skipped->promptEmbeds, te->applyFinalLayerNorm(full.hiddenStates[2]), 1e-5, 1e-6));
         skip.clipSkip = 4;
         QVERIFY(!encodePrompts(set, {"b"}, false, {}, skip));
         QVERIFY(!encodePrompts(set, {"a", "b"}, true, {std::string("x")}));
@@ -420,7 +434,8 @@ private slots:
         };
         const ClipTextOutput o1 = te->forward(ids(tok, "hello!"));
         const ClipTextOutput o2 = te2->forward(ids(tok2, "hello!"));
-        QVERIFY(at::allclose(out->promptEmbeds, at::cat({o1.hiddenStates[2], o2.hiddenStates[2]}, -1), 1e-5, 1e-6));
+        QVERIFY(at::allclose(
+            out->promptEmbeds, at::cat({o1.hiddenStates[2], o2.hiddenStates[2]}, -1), 1e-5, 1e-6));
         QVERIFY(at::allclose(out->pooledPromptEmbeds, o2.textEmbeds, 1e-5, 1e-6));
 
         // An explicit "" is encoded; so is a missing one without force_zeros.
@@ -431,14 +446,16 @@ private slots:
         noZeros.forceZerosForEmptyNegative = false;
         auto encodedEmpty = encodePrompts(set, {"hello!"}, true, {}, noZeros);
         HDR_VERIFY_OK(encodedEmpty);
-        QVERIFY(at::allclose(encodedEmpty->negativePromptEmbeds, explicitEmpty->negativePromptEmbeds, 1e-6, 1e-6));
+        QVERIFY(at::allclose(
+            encodedEmpty->negativePromptEmbeds, explicitEmpty->negativePromptEmbeds, 1e-6, 1e-6));
 
         // Clip skip moves the hidden states, not the pooled output.
         TextConditioningOptions skip;
         skip.clipSkip = 1;
         auto skipped = encodePrompts(set, {"hello!"}, false, {}, skip);
         HDR_VERIFY_OK(skipped);
-        QVERIFY(at::allclose(skipped->promptEmbeds, at::cat({o1.hiddenStates[1], o2.hiddenStates[1]}, -1), 1e-5, 1e-6));
+        QVERIFY(at::allclose(
+            skipped->promptEmbeds, at::cat({o1.hiddenStates[1], o2.hiddenStates[1]}, -1), 1e-5, 1e-6));
         QVERIFY(at::allclose(skipped->pooledPromptEmbeds, o2.textEmbeds, 1e-5, 1e-6));
 
         // A1111: 80 words -> two chunks per encoder, pooled from chunk 0.
