@@ -62,5 +62,6 @@ int runCompare(const std::vector<std::string>& args);
 int runBracket(const std::vector<std::string>& args);
 int runSelectExposures(const std::vector<std::string>& args);
 int runMerge(const std::vector<std::string>& args);
+int runModelInfo(const std::vector<std::string>& args); // HDR_WITH_DIFFUSION builds
 
 } // namespace hdr::cli

@@ -23,6 +23,10 @@ constexpr hdr::cli::Command kCommands[] = {
      hdr::cli::runMerge},
     {"gainmap", "Ultra HDR / gain-map JPEGs: decode to HDR, encode from HDR, convert GM-Diffusion maps",
      hdr::cli::runGainMap},
+#ifdef HDR_WITH_DIFFUSION
+    {"model-info", "describe a Stable Diffusion model: architecture, components, dtypes, missing tensors",
+     hdr::cli::runModelInfo},
+#endif
     {"bench", "benchmarks: file I/O against oiiotool/OpenCV, viewer frame time", hdr::cli::runBench},
     {"tonemap", "tone-map an HDR image to PNG/JPEG/TIFF (global and local operators)", hdr::cli::runToneMap},
     {"compare", "PSNR, SSIM and HDR metrics (log, mu-law, PU21) between two images", hdr::cli::runCompare},
