@@ -66,15 +66,6 @@ BranchStatistics statisticsOf(const ImageF& display, const ImageF& linear)
     return s;
 }
 
-std::string evText(double ev)
-{
-    std::ostringstream out;
-    out.setf(std::ios::fixed);
-    out.precision(2);
-    out << ev;
-    return out.str();
-}
-
 } // namespace
 
 core::Result<MergedBrackets> mergeGeneratedBrackets(std::span<const ImageF> display,
