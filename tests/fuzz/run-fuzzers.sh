@@ -15,15 +15,15 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
 cmake --preset fuzz
-cmake --build --preset fuzz --target fuzz_rgbe fuzz_image_reader fuzz_ultrahdr make_fuzz_seeds
+cmake --build --preset fuzz --target fuzz_rgbe fuzz_image_reader fuzz_ultrahdr fuzz_safetensors make_fuzz_seeds
 
 build="$root/build/fuzz"
 bin="$build/tests/fuzz"
 work="$build/fuzz-work"
 shared="$root/../shared/data"
-mkdir -p "$work/artifacts" "$work/corpus/fuzz_rgbe" "$work/corpus/fuzz_image_reader" "$work/corpus/fuzz_ultrahdr"
+mkdir -p "$work/artifacts" "$work/corpus/fuzz_rgbe" "$work/corpus/fuzz_image_reader" "$work/corpus/fuzz_ultrahdr" "$work/corpus/fuzz_safetensors"
 rm -rf "$work/seeds"
-mkdir -p "$work/seeds/fuzz_rgbe" "$work/seeds/fuzz_image_reader" "$work/seeds/fuzz_ultrahdr"
+mkdir -p "$work/seeds/fuzz_rgbe" "$work/seeds/fuzz_image_reader" "$work/seeds/fuzz_ultrahdr" "$work/seeds/fuzz_safetensors"
 
 # Seeds from real files (small ones only: big inputs make each run slow).
 if [ -d "$shared" ]; then
@@ -41,6 +41,7 @@ for dir in "$root"/tests/data/*-regressions; do
     [ -d "$dir" ] || continue
     find "$dir" -maxdepth 1 -type f ! -name '*.md' -exec cp {} "$work/seeds/fuzz_image_reader/" \;
     case "$dir" in *ultrahdr-regressions) find "$dir" -maxdepth 1 -type f ! -name '*.md' -exec cp {} "$work/seeds/fuzz_ultrahdr/" \; ;; esac
+    case "$dir" in *safetensors-regressions) find "$dir" -maxdepth 1 -type f ! -name '*.md' -exec cp {} "$work/seeds/fuzz_safetensors/" \; ;; esac
     case "$dir" in *rgbe-regressions) find "$dir" -maxdepth 1 -type f ! -name '*.md' -exec cp {} "$work/seeds/fuzz_rgbe/" \; ;; esac
 done
 
@@ -48,7 +49,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 status=0
-for target in fuzz_rgbe fuzz_image_reader fuzz_ultrahdr; do
+for target in fuzz_rgbe fuzz_image_reader fuzz_ultrahdr fuzz_safetensors; do
     echo "=== $target: ${seconds}s"
     if ! "$bin/$target" "$work/corpus/$target" "$work/seeds/$target" \
         -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
