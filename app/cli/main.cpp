@@ -27,6 +27,10 @@ constexpr hdr::cli::Command kCommands[] = {
     {"model-info", "describe a Stable Diffusion model: architecture, components, dtypes, missing tensors",
      hdr::cli::runModelInfo},
 #endif
+#ifdef HDR_WITH_DIFFUSION
+    {"hdr", "generate an HDR image with Stable Diffusion from exposure-bracketed branches (EXR, fused PNG)",
+     hdr::cli::runHdr},
+#endif
     {"bench", "benchmarks: file I/O against oiiotool/OpenCV, viewer frame time", hdr::cli::runBench},
     {"tonemap", "tone-map an HDR image to PNG/JPEG/TIFF (global and local operators)", hdr::cli::runToneMap},
     {"compare", "PSNR, SSIM and HDR metrics (log, mu-law, PU21) between two images", hdr::cli::runCompare},
