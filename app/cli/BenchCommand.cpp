@@ -1,4 +1,7 @@
 #include "app/cli/BenchFusion.h"
+#ifdef HDR_WITH_DIFFUSION
+#include "app/cli/BenchDiffusion.h"
+#endif
 #include "app/cli/BenchMerge.h"
 #ifdef HDR_WITH_DIFFUSION
 #include "app/cli/BenchBrackets.h"
@@ -43,13 +46,19 @@ const CommandSpec kSpec{
     "pfstmo_*\n"
     "        (whole commands, EXR in, 8-bit image out).\n"
     "viewer: frame time of the viewer's CPU display path for an exposure change on a 4K image\n"
-    "        (fit-to-window 1920x1080, 1:1 1920x1080, and a full 3840x2160 viewport).",
+    "        (fit-to-window 1920x1080, 1:1 1920x1080, and a full 3840x2160 viewport).\n"
+    "unet:   one SD1.5-size UNet step (64x64 latent, batch 2) and a 512x512 VAE decode, fp32 and bf16,\n"
+    "        against PyTorch (tests/bench/torch_unet.py) on the same weights; GFLOP/s vs measured peak.",
     {{"data", "DIR", "shared data folder (default: ../shared/data next to the source tree)"},
      {"repeat", "N", "runs per measurement; the best is reported (default 5)"},
      {"file", "PATH", "viewer: use this image instead of the 4K demo scene"},
      {"json", "", "print JSON"},
      {"megapixels", "MP", "fusion: megapixels per bracket image (default 12)"},
-     {"images", "N", "fusion: images in the bracket (default 4)"}},
+     {"images", "N", "fusion: images in the bracket (default 4)"},
+     {"skip-peer", "", "unet: do not run the PyTorch peer"},
+     {"no-bf16", "", "unet: fp32 only"},
+     {"latent", "N", "unet: latent size (default 64 = 512x512)"},
+     {"threads", "N", "unet: torch threads (default all)"}},
     1,
     1};
 
@@ -306,6 +315,11 @@ int runBench(const std::vector<std::string>& argv)
         return benchMerge(args, std::max(1, int(args.number("repeat", numberError).value_or(3))),
                           args.value("data").value_or(HDR_SHARED_DIR "/data"));
     }
+#ifdef HDR_WITH_DIFFUSION
+    if (which == "unet") { // SD1.5-size UNet step + VAE decode vs PyTorch (BenchDiffusion.cpp)
+        return benchDiffusion(args, std::max(1, int(args.number("repeat", numberError).value_or(1))));
+    }
+#endif
 #ifdef HDR_WITH_DIFFUSION
     if (which == "brackets") { // exposure-bracketed generation (BenchBrackets.cpp)
         return benchBrackets(args, std::max(1, int(args.number("repeat", numberError).value_or(2))));
