@@ -43,7 +43,7 @@ at::Tensor applyEmphasis(const at::Tensor& z, const at::Tensor& weights)
     return (weighted * (originalMean / weighted.mean(dims, true))).to(z.scalar_type());
 }
 
-core::Result<PromptEmbeddings> encodePrompts(const TextEncoderSet& encoders,
+core::Result<EncodedPrompts> encodePrompts(const TextEncoderSet& encoders,
                                              const std::vector<std::string>& prompts,
                                              bool classifierFree,
                                              const std::vector<std::optional<std::string>>& negativePrompts,
@@ -67,7 +67,7 @@ core::Result<PromptEmbeddings> encodePrompts(const TextEncoderSet& encoders,
                           "Clip skip " + std::to_string(skip) + " is outside what the text encoder's " +
                               std::to_string(layers1) + " layers allow");
 
-    return core::guarded(ErrorCode::Internal, "text conditioning", [&]() -> PromptEmbeddings {
+    return core::guarded(ErrorCode::Internal, "text conditioning", [&]() -> EncodedPrompts {
         c10::InferenceMode inferenceMode;
         const std::size_t batch = prompts.size();
         // Texts to encode: the prompts, then the negatives that are not zeroed.
@@ -124,7 +124,7 @@ core::Result<PromptEmbeddings> encodePrompts(const TextEncoderSet& encoders,
         }
         const at::Tensor all = parts.size() == 1 ? parts[0] : at::cat(parts, -1);
 
-        PromptEmbeddings result;
+        EncodedPrompts result;
         result.style = options.style;
         result.chunks = static_cast<int>(chunkCount);
         result.clipSkip = options.clipSkip;

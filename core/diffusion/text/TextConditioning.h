@@ -45,7 +45,7 @@ struct TextConditioningOptions {
     ChunkingOptions chunking;
 };
 
-struct PromptEmbeddings {
+struct EncodedPrompts {
     at::Tensor promptEmbeds;                    // [B, 77*chunks, C] in the encoders' dtype/device
     at::Tensor negativePromptEmbeds;            // same shape; undefined unless requested
     at::Tensor pooledPromptEmbeds;              // SDXL [B, projection]; undefined for SD1.5
@@ -57,7 +57,7 @@ struct PromptEmbeddings {
 
 // prompts: the batch. classifierFree: also produce negative embeddings; negativePrompts is then
 // empty (no negative prompt for any image) or one entry per prompt (nullopt = none given).
-core::Result<PromptEmbeddings> encodePrompts(const TextEncoderSet& encoders,
+core::Result<EncodedPrompts> encodePrompts(const TextEncoderSet& encoders,
                                              const std::vector<std::string>& prompts,
                                              bool classifierFree,
                                              const std::vector<std::optional<std::string>>& negativePrompts,
