@@ -3,7 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 formatter=$(command -v clang-format-14 || command -v clang-format)
-mapfile -t files < <(git ls-files -- '*.cpp' '*.h' 2>/dev/null || find core ui app tests -name '*.cpp' -o -name '*.h')
+# Generated sources (tables written by a script) are excluded.
+mapfile -t files < <(git ls-files -- '*.cpp' '*.h' ':!:core/diffusion/text/UnicodeTables.cpp' 2>/dev/null ||
+    find core ui app tests \( -name '*.cpp' -o -name '*.h' \) ! -name UnicodeTables.cpp)
 if [[ "${1:-}" == "--fix" ]]; then
     "$formatter" -i "${files[@]}"
     exit 0
