@@ -64,5 +64,6 @@ int runSelectExposures(const std::vector<std::string>& args);
 int runMerge(const std::vector<std::string>& args);
 int runModelInfo(const std::vector<std::string>& args); // HDR_WITH_DIFFUSION builds
 int runHdr(const std::vector<std::string>& args); // HDR_WITH_DIFFUSION builds
+int runGenerate(const std::vector<std::string>& args); // HDR_WITH_DIFFUSION builds
 
 } // namespace hdr::cli

@@ -31,6 +31,10 @@ constexpr hdr::cli::Command kCommands[] = {
     {"hdr", "generate an HDR image with Stable Diffusion from exposure-bracketed branches (EXR, fused PNG)",
      hdr::cli::runHdr},
 #endif
+#ifdef HDR_WITH_DIFFUSION
+    {"generate", "generate images with Stable Diffusion (txt2img / img2img, LoRA, A1111 metadata)",
+     hdr::cli::runGenerate},
+#endif
     {"bench", "benchmarks: file I/O against oiiotool/OpenCV, viewer frame time", hdr::cli::runBench},
     {"tonemap", "tone-map an HDR image to PNG/JPEG/TIFF (global and local operators)", hdr::cli::runToneMap},
     {"compare", "PSNR, SSIM and HDR metrics (log, mu-law, PU21) between two images", hdr::cli::runCompare},

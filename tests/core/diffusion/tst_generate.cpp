@@ -1,0 +1,386 @@
+// generate(): seeds (same seed = same image; batch count = seed + j; batch images drawn together),
+// img2img, per-step cancellation, LoRA merged for one call and restored, A1111 / JSON metadata
+// round trips (reference/diffusion.md §5.4) and the SHA-256 model hash. Runs on the tiny oracle
+// models (64x64, 4 steps); the metadata tests need no shared data.
+#include "support/TestSupport.h"
+
+#include "diffusion/SafetensorsTorch.h"
+#include "diffusion/TorchRuntime.h"
+#include "diffusion/lora/LoraMerge.h"
+#include "diffusion/model/StableDiffusionModel.h"
+#include "diffusion/pipeline/GenerateRequest.h"
+#include "image/Image.h"
+#include "io/ImageIO.h"
+
+#include <QTemporaryDir>
+
+#include <algorithm>
+#include <cmath>
+
+using namespace hdr;
+using namespace hdr::diffusion;
+
+namespace {
+
+const std::string kSd15 = "oracle/models/tiny-sd15";
+const std::string kSdxl = "oracle/models/tiny-sdxl";
+
+GenerateRequest tinyRequest(const std::string& model)
+{
+    GenerateRequest r;
+    r.modelPath = test::sharedPath(model);
+    r.prompt = "a red (house:1.2) on a hill";
+    r.negative = "blurry";
+    r.width = r.height = 64;
+    r.steps = 4;
+    r.cfg = 5.0;
+    r.seed = 42;
+    r.sampler = "euler_a";
+    r.threads = 2;
+    r.modelHash = "0123456789"; // skip hashing in most tests
+    return r;
+}
+
+double maxDiff(const std::vector<float>& a, const std::vector<float>& b)
+{
+    if (a.size() != b.size()) return INFINITY;
+    double m = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, double(std::abs(a[i] - b[i])));
+    return m;
+}
+
+// Cancels as soon as the first step's preview arrives.
+class CancelAfterFirstStep final : public core::JobContext {
+public:
+    bool isCancelled() const override { return m_cancelled; }
+    void setProgress(double, std::string_view) override {}
+    void publishPreview(const core::PreviewFrame& frame) override
+    {
+        ++previews;
+        QVERIFY(frame.width > 0 && frame.rgb.size() == std::size_t(frame.width * frame.height * 3));
+        m_cancelled = true;
+    }
+    int previews = 0;
+
+private:
+    bool m_cancelled = false;
+};
+
+} // namespace
+
+class TestGenerate : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { configureTorch(2); }
+
+    void sha256KnownValues()
+    {
+        QCOMPARE(sha256Hex(""), std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(sha256Hex("abc"), std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        // Two blocks (56 bytes: the padding spills into a second block).
+        QCOMPARE(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+                 std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+        QTemporaryDir dir;
+        const auto file = std::filesystem::path(dir.path().toStdString()) / "m.safetensors";
+        test::writeAll(file, {'a', 'b', 'c'});
+        auto hash = modelHash(file);
+        HDR_VERIFY_OK(hash);
+        QCOMPARE(*hash, std::string("ba7816bf8f"));
+    }
+
+    void a1111RoundTrip()
+    {
+        GenerationParameters p;
+        p.prompt = "a cat, sitting: on a mat\nsecond line (detailed:1.2)";
+        p.negative = "blurry, low quality";
+        p.seed = 1234567890123ULL;
+        p.sampler = "dpmpp_2m_karras";
+        p.steps = 30;
+        p.cfg = 6.5;
+        p.width = 768;
+        p.height = 512;
+        p.batchSize = 2;
+        p.batchPosition = 1;
+        p.modelName = "model.safetensors";
+        p.modelHash = "abcdef1234";
+        p.loras = {"/loras/a.safetensors:0.8", "b.safetensors:-1"};
+        p.promptStyle = "diffusers";
+        p.clipSkip = 1;
+        p.strength = 0.4;
+        p.initImage = "in.png";
+        p.originalSize = "2048x1024";
+        p.cropTopLeft = "16,8";
+        const std::string text = formatA1111Parameters(p);
+        QVERIFY(text.find("\nNegative prompt: blurry, low quality\nSteps: 30, Sampler: DPM++ 2M Karras, CFG scale: 6.5, "
+                          "Seed: 1234567890123, Size: 768x512, Model hash: abcdef1234") != std::string::npos);
+        QVERIFY(text.find("Clip skip: 2") != std::string::npos);
+        auto back = parseA1111Parameters(text);
+        HDR_VERIFY_OK(back);
+        QCOMPARE(back->prompt, p.prompt);
+        QCOMPARE(back->negative, p.negative);
+        QCOMPARE(back->seed, p.seed);
+        QCOMPARE(back->sampler, p.sampler);
+        QCOMPARE(back->steps, p.steps);
+        QCOMPARE(back->cfg, p.cfg);
+        QCOMPARE(back->width, 768);
+        QCOMPARE(back->height, 512);
+        QCOMPARE(back->batchSize, 2);
+        QCOMPARE(back->batchPosition, 1);
+        QCOMPARE(back->modelName, p.modelName);
+        QCOMPARE(back->modelHash, p.modelHash);
+        QCOMPARE(back->loras, p.loras);
+        QCOMPARE(back->promptStyle, p.promptStyle);
+        QCOMPARE(back->clipSkip, 1);
+        QCOMPARE(back->strength, p.strength);
+        QCOMPARE(back->initImage, p.initImage);
+        QCOMPARE(back->originalSize, p.originalSize);
+        QCOMPARE(back->cropTopLeft, p.cropTopLeft);
+        QVERIFY(!back->targetSize);
+
+        auto json = parametersFromJson(toJson(p));
+        HDR_VERIFY_OK(json);
+        QCOMPARE(json->prompt, p.prompt);
+        QCOMPARE(json->seed, p.seed);
+        QCOMPARE(json->loras, p.loras);
+
+        // Another tool's text: A1111 >= 1.6 splits the Karras schedule into its own key.
+        auto other = parseA1111Parameters("masterpiece\nNegative prompt: ugly\nSteps: 20, Sampler: DPM++ 2M, "
+                                          "Schedule type: Karras, CFG scale: 7, Seed: 5, Size: 512x768, "
+                                          "Lora hashes: \"a: 1, b: 2\", Version: v1.10");
+        HDR_VERIFY_OK(other);
+        QCOMPARE(other->sampler, std::string("dpmpp_2m_karras"));
+        QCOMPARE(other->prompt, std::string("masterpiece"));
+        QCOMPARE(*other->negative, std::string("ugly"));
+        QCOMPARE(other->height, 768);
+        auto euler = parseA1111Parameters("x\nSteps: 20, Sampler: Euler a, Seed: 1");
+        HDR_VERIFY_OK(euler);
+        QCOMPARE(euler->sampler, std::string("euler_a"));
+        QVERIFY(!euler->negative);
+        QVERIFY(!parseA1111Parameters("just a prompt\nwith no parameters"));
+        QVERIFY(!parseA1111Parameters(""));
+    }
+
+    void sameSeedSameImage()
+    {
+        HDR_REQUIRE_SHARED(kSd15);
+        core::NullJobContext job;
+        auto a = generate(tinyRequest(kSd15), job);
+        auto b = generate(tinyRequest(kSd15), job);
+        HDR_VERIFY_OK(a);
+        HDR_VERIFY_OK(b);
+        QCOMPARE(a->size(), std::size_t(1));
+        const GeneratedImage& image = a->front();
+        QCOMPARE(image.width, 64);
+        QCOMPARE(image.srgb.size(), std::size_t(64 * 64 * 3));
+        QCOMPARE(image.latents.size(), std::size_t(4 * 8 * 8));
+        QCOMPARE(image.latentShape, (std::array<std::int64_t, 4>{1, 4, 8, 8}));
+        QVERIFY(std::all_of(image.srgb.begin(), image.srgb.end(), [](float v) { return v >= 0 && v <= 1; }));
+        QCOMPARE(image.srgb, b->front().srgb);
+        QCOMPARE(image.latents, b->front().latents);
+        QCOMPARE(image.parameters.seed, std::uint64_t(42));
+        QCOMPARE(image.parameters.modelHash, std::string("0123456789"));
+
+        GenerateRequest other = tinyRequest(kSd15);
+        other.seed = 43;
+        auto c = generate(other, job);
+        HDR_VERIFY_OK(c);
+        QVERIFY(maxDiff(c->front().latents, image.latents) > 1e-3);
+    }
+
+    void batchAndBatchCountSeeds()
+    {
+        HDR_REQUIRE_SHARED(kSd15);
+        core::NullJobContext job;
+        GenerateRequest r = tinyRequest(kSd15);
+        r.batchSize = 2;
+        r.batchCount = 2;
+        int delivered = 0;
+        auto all = generate(r, job, [&](const GeneratedImage&) { ++delivered; });
+        HDR_VERIFY_OK(all);
+        QCOMPARE(all->size(), std::size_t(4));
+        QCOMPARE(delivered, 4);
+        QCOMPARE((*all)[0].parameters.seed, std::uint64_t(42));
+        QCOMPARE((*all)[1].parameters.batchPosition, 1);
+        QCOMPARE((*all)[2].parameters.seed, std::uint64_t(43));
+        QCOMPARE((*all)[2].batchIndex, 1);
+        QVERIFY(maxDiff((*all)[0].latents, (*all)[1].latents) > 1e-3); // batch images differ
+
+        // Batch j = seed + j: the second batch equals a batch-size-2 run at seed 43.
+        GenerateRequest second = tinyRequest(kSd15);
+        second.batchSize = 2;
+        second.seed = 43;
+        auto again = generate(second, job);
+        HDR_VERIFY_OK(again);
+        QCOMPARE((*again)[0].latents, (*all)[2].latents);
+        QCOMPARE((*again)[1].latents, (*all)[3].latents);
+
+
+        // Reproducing image 1 of batch 1 from its metadata gives it again.
+        const auto params = parseA1111Parameters(formatA1111Parameters((*all)[3].parameters));
+        HDR_VERIFY_OK(params);
+        GenerateRequest base;
+        base.modelPath = r.modelPath;
+        base.threads = 2;
+        base.modelHash = "0123456789";
+        auto repro = generate(requestFromParameters(*params, base), job);
+        HDR_VERIFY_OK(repro);
+        QCOMPARE(repro->size(), std::size_t(2));
+        QCOMPARE((*repro)[1].latents, (*all)[3].latents);
+        QCOMPARE((*repro)[1].srgb, (*all)[3].srgb);
+    }
+
+    void img2imgRuns()
+    {
+        HDR_REQUIRE_SHARED(kSd15);
+        QTemporaryDir dir;
+        const auto input = std::filesystem::path(dir.path().toStdString()) / "in.png";
+        core::ImageF image(72, 64, 3); // 72 is cropped to 72 (multiple of 8); height 64
+        for (int y = 0; y < 64; ++y) {
+            for (int x = 0; x < 72; ++x) {
+                float* p = image.pixel(x, y);
+                p[0] = float(x) / 72.0f;
+                p[1] = float(y) / 64.0f;
+                p[2] = 0.25f;
+            }
+        }
+        HDR_VERIFY_OK(core::writeImage(image, input));
+        GenerateRequest r = tinyRequest(kSd15);
+        r.initImage = input;
+        r.strength = 0.5;
+        core::NullJobContext job;
+        auto out = generate(r, job);
+        HDR_VERIFY_OK(out);
+        QCOMPARE(out->front().width, 72);
+        QCOMPARE(out->front().height, 64);
+        QCOMPARE(out->front().parameters.strength, std::optional<double>(0.5));
+        auto again = generate(r, job);
+        HDR_VERIFY_OK(again);
+        QCOMPARE(again->front().srgb, out->front().srgb);
+    }
+
+    void cancelWithinOneStep()
+    {
+        HDR_REQUIRE_SHARED(kSd15);
+        CancelAfterFirstStep job;
+        GenerateRequest r = tinyRequest(kSd15);
+        r.batchCount = 3;
+        int delivered = 0;
+        auto out = generate(r, job, [&](const GeneratedImage&) { ++delivered; });
+        QVERIFY(!out);
+        QCOMPARE(out.error().code, core::ErrorCode::Cancelled);
+        QCOMPARE(job.previews, 1);
+        QCOMPARE(delivered, 0);
+    }
+
+    void loraChangesOutputAndIsRestored()
+    {
+        HDR_REQUIRE_SHARED(kSd15);
+        auto model = StableDiffusionModel::open(test::sharedPath(kSd15));
+        HDR_VERIFY_OK(model);
+        // A rank-2 kohya LoRA on one attention projection, sized from the model itself.
+        auto unet = (*model)->unet();
+        HDR_VERIFY_OK(unet);
+        const auto params = parametersOf(**unet);
+        const std::string layer = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
+        QVERIFY(params.count(layer + ".weight"));
+        const at::Tensor weight = params.at(layer + ".weight");
+        const int64_t rank = 2;
+        at::Generator gen = at::detail::createCPUGenerator(7);
+        std::string kohya = "lora_unet_" + layer;
+        std::replace(kohya.begin(), kohya.end(), '.', '_');
+        QTemporaryDir dir;
+        const auto loraPath = std::filesystem::path(dir.path().toStdString()) / "tiny.safetensors";
+        HDR_VERIFY_OK(writeSafetensors(
+            loraPath, {{kohya + ".lora_down.weight", at::randn({rank, weight.size(1)}, gen, at::kFloat)},
+                       {kohya + ".lora_up.weight", at::randn({weight.size(0), rank}, gen, at::kFloat)},
+                       {kohya + ".alpha", at::scalar_tensor(2.0f)}}));
+        const at::Tensor before = weight.clone();
+
+        core::NullJobContext job;
+        GenerateRequest plain = tinyRequest(kSd15);
+        auto a = generate(plain, **model, job);
+        HDR_VERIFY_OK(a);
+        GenerateRequest withLora = plain;
+        withLora.loras = {LoraSpec{loraPath, 1.0f}};
+        auto b = generate(withLora, **model, job);
+        HDR_VERIFY_OK(b);
+        QVERIFY(maxDiff(a->front().latents, b->front().latents) > 1e-4);
+        QCOMPARE(b->front().parameters.loras.size(), std::size_t(1));
+        QVERIFY(at::equal(params.at(layer + ".weight"), before));
+        auto c = generate(plain, **model, job);
+        HDR_VERIFY_OK(c);
+        QCOMPARE(c->front().latents, a->front().latents);
+    }
+
+    void sdxlWithSizeConditioning()
+    {
+        HDR_REQUIRE_SHARED(kSdxl);
+        core::NullJobContext job;
+        GenerateRequest r = tinyRequest(kSdxl);
+        auto plain = generate(r, job);
+        HDR_VERIFY_OK(plain);
+        r.originalSize = std::array<int, 2>{256, 128};
+        r.cropTopLeft = std::array<int, 2>{8, 0};
+        auto conditioned = generate(r, job);
+        HDR_VERIFY_OK(conditioned);
+        QCOMPARE(conditioned->front().parameters.originalSize, std::optional<std::string>("256x128"));
+        QVERIFY(maxDiff(plain->front().latents, conditioned->front().latents) > 0.0);
+        const auto back = parseA1111Parameters(formatA1111Parameters(conditioned->front().parameters));
+        HDR_VERIFY_OK(back);
+        GenerateRequest base;
+        base.modelPath = r.modelPath;
+        const GenerateRequest repro = requestFromParameters(*back, base);
+        QCOMPARE(repro.originalSize, r.originalSize);
+        QCOMPARE(repro.cropTopLeft, r.cropTopLeft);
+    }
+
+    void writesPngExrJsonLatents()
+    {
+        GeneratedImage image;
+        image.width = 16;
+        image.height = 8;
+        image.srgb.resize(16 * 8 * 3);
+        for (std::size_t i = 0; i < image.srgb.size(); ++i) image.srgb[i] = float(i % 97) / 96.0f;
+        image.latents.assign(4 * 1 * 2, 0.5f);
+        image.latentShape = {1, 4, 1, 2};
+        image.parameters.prompt = "ünïcode prompt, with: colon";
+        image.parameters.seed = 9;
+        image.parameters.width = 16;
+        image.parameters.height = 8;
+        QTemporaryDir dir;
+        const std::filesystem::path out = dir.path().toStdString();
+        auto first = writeGeneratedImage(image, out, "png");
+        HDR_VERIFY_OK(first);
+        QCOMPARE(first->front().filename().string(), std::string("00000-9.png"));
+        auto second = writeGeneratedImage(image, out, "png");
+        HDR_VERIFY_OK(second);
+        QCOMPARE(second->front().filename().string(), std::string("00001-9.png")); // never overwrites
+        auto read = readParametersFrom(first->front());
+        HDR_VERIFY_OK(read);
+        QCOMPARE(read->prompt, image.parameters.prompt);
+        auto fromJson = readParametersFrom(first->at(1));
+        HDR_VERIFY_OK(fromJson);
+        QCOMPARE(fromJson->seed, std::uint64_t(9));
+
+        auto exr = writeGeneratedImage(image, out, "exr");
+        HDR_VERIFY_OK(exr);
+        auto linear = core::readImage(exr->front());
+        HDR_VERIFY_OK(linear);
+        // Linearised sRGB, no 8-bit quantisation: value 50/96 comes back exactly as decode(50/96).
+        const float v = image.srgb[50];
+        const float expected = core::decode(core::Transfer::srgb(), v);
+        QVERIFY(std::abs(linear->data()[50] - expected) < 1e-6f);
+        QCOMPARE(linear->metadata.attributes.at("parameters"), formatA1111Parameters(image.parameters));
+
+        const auto latents = out / "latents.safetensors";
+        HDR_VERIFY_OK(writeLatentsFile({image, image}, latents));
+        const auto map = loadSafetensors(latents);
+        HDR_VERIFY_OK(map);
+        QCOMPARE(map->size(), std::size_t(1));
+        QCOMPARE(map->at("latents").sizes().vec(), (std::vector<int64_t>{2, 4, 1, 2}));
+        QVERIFY(!writeLatentsFile({image}, latents)); // exists: refused
+    }
+};
+
+HDR_TEST_MAIN(TestGenerate)
+#include "tst_generate.moc"
