@@ -35,18 +35,28 @@ int benchBrackets(const Args& args, int repeat)
     }
     const double decodes = double(r->brackets) * r->oneDecode;
     const double model = r->evaluations * r->oneEvaluation;
-    std::printf("bench brackets: %s, %d brackets, %d base + %d branch steps\n", r->label.c_str(), r->brackets,
-                r->baseSteps, r->branchSteps);
-    std::printf("  one evaluation (CFG pair, batch 1)  %8.4f s    one VAE decode %8.4f s\n", r->oneEvaluation,
+    std::printf("bench brackets: %s, %d brackets, %d base + %d branch steps\n",
+                r->label.c_str(),
+                r->brackets,
+                r->baseSteps,
+                r->branchSteps);
+    std::printf("  one evaluation (CFG pair, batch 1)  %8.4f s    one VAE decode %8.4f s\n",
+                r->oneEvaluation,
                 r->oneDecode);
     std::printf("  plain generation (+1 decode)        %8.3f s\n", r->plain);
-    std::printf("  brackets, batched (+%d decodes)      %8.3f s   = %.2f x plain\n", r->brackets, r->batched,
+    std::printf("  brackets, batched (+%d decodes)      %8.3f s   = %.2f x plain\n",
+                r->brackets,
+                r->batched,
                 r->batched / r->plain);
-    std::printf("  brackets, sequential (+%d decodes)   %8.3f s   batched is %.2f x faster\n", r->brackets,
-                r->sequential, r->sequential / r->batched);
-    std::printf("  cost model: %.0f evaluations x %.4f s = %.3f s\n", r->evaluations, r->oneEvaluation, model);
+    std::printf("  brackets, sequential (+%d decodes)   %8.3f s   batched is %.2f x faster\n",
+                r->brackets,
+                r->sequential,
+                r->sequential / r->batched);
+    std::printf(
+        "  cost model: %.0f evaluations x %.4f s = %.3f s\n", r->evaluations, r->oneEvaluation, model);
     std::printf("  batched UNet time / model           %8.3f\n", r->batchedUnet / model);
-    std::printf("  batched total / (model + decodes)   %8.3f   (<= 1.05 expected)\n", r->batched / (model + decodes));
+    std::printf("  batched total / (model + decodes)   %8.3f   (<= 1.05 expected)\n",
+                r->batched / (model + decodes));
     std::printf("  sequential total / (model + decodes) %7.3f\n", r->sequential / (model + decodes));
     return kExitOk;
 }

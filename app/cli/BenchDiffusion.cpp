@@ -23,28 +23,49 @@ int benchDiffusion(const Args& args, int repeat)
     }
     std::printf("bench unet: SD1.5-size UNet step (latent %lldx%lld, batch %lld, context 77x768, random "
                 "weights) and VAE decode; best of %d\n",
-                static_cast<long long>(options.latentSize), static_cast<long long>(options.latentSize),
-                static_cast<long long>(options.batch), repeat);
+                static_cast<long long>(options.latentSize),
+                static_cast<long long>(options.latentSize),
+                static_cast<long long>(options.batch),
+                repeat);
     TerminalJobContext job;
     const auto report = diffusion::runNetBenchmark(options, job);
     job.finish();
     if (!report) {
         return reportError(report.error());
     }
-    std::printf("threads %d; peak: matmul 2048^3 fp32 %.0f GFLOP/s, bf16 %.0f; conv 3x3 320ch fp32 %.0f, bf16 %.0f\n",
-                report->threads, report->matmulGflopsF32, report->matmulGflopsBf16, report->convGflopsF32,
-                report->convGflopsBf16);
-    std::printf("%-22s %-5s %9s %8s %9s %7s %10s %8s %12s\n", "pass", "dtype", "ours s", "GFLOP", "GFLOP/s",
-                "%peak", "PyTorch s", "ratio", "|diff|/max");
+    std::printf(
+        "threads %d; peak: matmul 2048^3 fp32 %.0f GFLOP/s, bf16 %.0f; conv 3x3 320ch fp32 %.0f, bf16 %.0f\n",
+        report->threads,
+        report->matmulGflopsF32,
+        report->matmulGflopsBf16,
+        report->convGflopsF32,
+        report->convGflopsBf16);
+    std::printf("%-22s %-5s %9s %8s %9s %7s %10s %8s %12s\n",
+                "pass",
+                "dtype",
+                "ours s",
+                "GFLOP",
+                "GFLOP/s",
+                "%peak",
+                "PyTorch s",
+                "ratio",
+                "|diff|/max");
     for (const auto& row : report->rows) {
         const bool bf16 = row.dtype == "bf16";
         const double peak = std::max(bf16 ? report->matmulGflopsBf16 : report->matmulGflopsF32,
                                      bf16 ? report->convGflopsBf16 : report->convGflopsF32);
         const double rate = row.gflop / row.seconds;
-        std::printf("%-22s %-5s %9.2f %8.0f %9.1f %6.0f%%", row.what.c_str(), row.dtype.c_str(), row.seconds,
-                    row.gflop, rate, peak > 0 ? 100.0 * rate / peak : 0.0);
+        std::printf("%-22s %-5s %9.2f %8.0f %9.1f %6.0f%%",
+                    row.what.c_str(),
+                    row.dtype.c_str(),
+                    row.seconds,
+                    row.gflop,
+                    rate,
+                    peak > 0 ? 100.0 * rate / peak : 0.0);
         if (row.torchSeconds > 0) {
-            std::printf(" %10.2f %8.2f %12.2e\n", row.torchSeconds, row.torchSeconds / row.seconds,
+            std::printf(" %10.2f %8.2f %12.2e\n",
+                        row.torchSeconds,
+                        row.torchSeconds / row.seconds,
                         row.maxDiffVsTorch);
         } else {
             std::printf(" %10s %8s %12s\n", "-", "-", "-");

@@ -116,8 +116,9 @@ int benchFusion(const Args& args, int repeat, const fs::path& dataDir)
     }
     std::vector<std::string> files;
     for (int i = 0; i < count; ++i) {
-        const core::ImageF sized = signals[std::size_t(i)].width() == w ? signals[std::size_t(i)]
-                                                                       : resize(signals[std::size_t(i)], w, h);
+        const core::ImageF sized = signals[std::size_t(i)].width() == w
+                                       ? signals[std::size_t(i)]
+                                       : resize(signals[std::size_t(i)], w, h);
         core::WriteOptions o;
         o.sampleType = core::SampleType::U8;
         o.jpegQuality = 95;
@@ -129,7 +130,12 @@ int benchFusion(const Args& args, int repeat, const fs::path& dataDir)
     }
     signals.clear();
     std::printf("stack: %d x %d x %d images (%.1f MP each, 8-bit JPEG q95, %s); threads: %d\n",
-                w, h, count, w * double(h) / 1e6, origin.c_str(), core::workerThreadCount());
+                w,
+                h,
+                count,
+                w * double(h) / 1e6,
+                origin.c_str(),
+                core::workerThreadCount());
 
     // Ours: read, fuse (best of repeat), write 16-bit TIFF; end-to-end = read + fuse + write.
     double t0 = now();
@@ -173,21 +179,31 @@ int benchFusion(const Args& args, int repeat, const fs::path& dataDir)
     const double enfuseS = status == 0 ? now() - t0 : 0.0;
 
     // OpenCV MergeMertens(1,1,1): compute only, best of repeat.
-    const std::string peer = runCapture("/usr/bin/python3 " HDR_SOURCE_DIR "/tests/bench/peer_fusion.py time --repeat " +
-                                            std::to_string(repeat) + " --threads " +
-                                            std::to_string(core::workerThreadCount()) + fileArgs + " 2>/dev/null",
-                                        &status);
+    const std::string peer =
+        runCapture("/usr/bin/python3 " HDR_SOURCE_DIR "/tests/bench/peer_fusion.py time --repeat " +
+                       std::to_string(repeat) + " --threads " + std::to_string(core::workerThreadCount()) +
+                       fileArgs + " 2>/dev/null",
+                   &status);
     const auto peerJson = nlohmann::json::parse(peer, nullptr, false);
     const double cvFuseS = peerJson.is_object() ? peerJson.value("fuse_s", 0.0) : 0.0;
     const double cvReadS = peerJson.is_object() ? peerJson.value("read_s", 0.0) : 0.0;
 
     auto ratio = [](double peerS, double oursS) { return peerS > 0 && oursS > 0 ? peerS / oursS : 0.0; };
     std::printf("\n%-44s %9s %9s %7s\n", "task", "ours s", "peer s", "ratio");
-    std::printf("%-44s %9.3f %9.3f %7.2f\n", "fusion only vs OpenCV MergeMertens(1,1,1)", fuseS, cvFuseS,
+    std::printf("%-44s %9.3f %9.3f %7.2f\n",
+                "fusion only vs OpenCV MergeMertens(1,1,1)",
+                fuseS,
+                cvFuseS,
                 ratio(cvFuseS, fuseS));
-    std::printf("%-44s %9.3f %9.3f %7.2f\n", "read+fuse+write 16-bit TIFF vs enfuse -d 16", oursEndToEnd,
-                enfuseS, ratio(enfuseS, oursEndToEnd));
-    std::printf("%-44s %9.3f %9.3f %7.2f\n", "  (reading the JPEGs: ours vs OpenCV imread)", readS, cvReadS,
+    std::printf("%-44s %9.3f %9.3f %7.2f\n",
+                "read+fuse+write 16-bit TIFF vs enfuse -d 16",
+                oursEndToEnd,
+                enfuseS,
+                ratio(enfuseS, oursEndToEnd));
+    std::printf("%-44s %9.3f %9.3f %7.2f\n",
+                "  (reading the JPEGs: ours vs OpenCV imread)",
+                readS,
+                cvReadS,
                 ratio(cvReadS, readS));
     std::printf("%-44s %9.3f\n", "  (writing the 16-bit TIFF, ours)", writeS);
     if (enfuseS == 0.0) {

@@ -28,13 +28,12 @@ core::Result<std::vector<core::ImageF>> readBracketSignals(const std::vector<std
         }
         core::ImageF& img = **loaded[i];
         if (!images.empty() && (img.width() != images[0].width() || img.height() != images[0].height())) {
-            return core::fail(core::ErrorCode::InvalidArgument,
-                              "this image is " + std::to_string(img.width()) + " x " +
-                                  std::to_string(img.height()) + " but " + paths[0] + " is " +
-                                  std::to_string(images[0].width()) + " x " +
-                                  std::to_string(images[0].height()) +
-                                  "; all images of a bracket must have the same size",
-                              paths[i]);
+            return core::fail(
+                core::ErrorCode::InvalidArgument,
+                "this image is " + std::to_string(img.width()) + " x " + std::to_string(img.height()) +
+                    " but " + paths[0] + " is " + std::to_string(images[0].width()) + " x " +
+                    std::to_string(images[0].height()) + "; all images of a bracket must have the same size",
+                paths[i]);
         }
         images.push_back(std::move(img));
     }

@@ -63,7 +63,7 @@ int runBracket(const std::vector<std::string>& args);
 int runSelectExposures(const std::vector<std::string>& args);
 int runMerge(const std::vector<std::string>& args);
 int runModelInfo(const std::vector<std::string>& args); // HDR_WITH_DIFFUSION builds
-int runHdr(const std::vector<std::string>& args); // HDR_WITH_DIFFUSION builds
-int runGenerate(const std::vector<std::string>& args); // HDR_WITH_DIFFUSION builds
+int runHdr(const std::vector<std::string>& args);       // HDR_WITH_DIFFUSION builds
+int runGenerate(const std::vector<std::string>& args);  // HDR_WITH_DIFFUSION builds
 
 } // namespace hdr::cli

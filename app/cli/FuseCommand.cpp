@@ -70,7 +70,8 @@ int runFuse(const std::vector<std::string>& argv)
         return usageError("fuse writes PNG, TIFF or JPEG; cannot tell which from '" + *output + "'");
     }
     options.overwrite = args.flag("overwrite");
-    options.sampleType = options.format == core::FileFormat::Jpeg ? core::SampleType::U8 : core::SampleType::U16;
+    options.sampleType =
+        options.format == core::FileFormat::Jpeg ? core::SampleType::U8 : core::SampleType::U16;
     if (depth) {
         if (*depth != 8 && *depth != 16) {
             return usageError("--depth must be 8 or 16");

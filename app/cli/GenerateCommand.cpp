@@ -33,8 +33,10 @@ const CommandSpec kSpec{
      {"steps", "N", "denoising steps (default 20)"},
      {"cfg", "S", "classifier-free guidance scale (default 7; <= 1 disables it)"},
      {"seed", "N", "seed (default 0)"},
-     {"sampler", "NAME", "euler (default), euler_a, ddim, dpmpp_2m, dpmpp_2m_karras, unipc, pndm, lms, or a "
-                         "diffusers class name"},
+     {"sampler",
+      "NAME",
+      "euler (default), euler_a, ddim, dpmpp_2m, dpmpp_2m_karras, unipc, pndm, lms, or a "
+      "diffusers class name"},
      {"width", "W", "width, multiple of 8 (default 512; 1024 for SDXL)"},
      {"height", "H", "height, multiple of 8 (default 512; 1024 for SDXL)"},
      {"batch", "N", "images per batch (default 1)"},
@@ -134,9 +136,9 @@ int runGenerate(const std::vector<std::string>& argv)
     if (format != "png" && format != "exr") {
         return usageError("--format must be png or exr");
     }
-    for (const auto& [name, separator, target] :
-         {std::tuple{"original-size", 'x', &base.originalSize}, std::tuple{"crop-top-left", ',', &base.cropTopLeft},
-          std::tuple{"target-size", 'x', &base.targetSize}}) {
+    for (const auto& [name, separator, target] : {std::tuple{"original-size", 'x', &base.originalSize},
+                                                  std::tuple{"crop-top-left", ',', &base.cropTopLeft},
+                                                  std::tuple{"target-size", 'x', &base.targetSize}}) {
         if (const auto value = args.value(name)) {
             *target = parsePair(*value, separator);
             if (!*target) {
@@ -159,7 +161,8 @@ int runGenerate(const std::vector<std::string>& argv)
     std::vector<std::optional<std::string>> negatives{base.negative};
     if (const auto negative = args.value("negative")) {
         negatives.clear();
-        for (auto& n : diffusion::expandGenerateList(*negative, false)) negatives.emplace_back(std::move(n));
+        for (auto& n : diffusion::expandGenerateList(*negative, false))
+            negatives.emplace_back(std::move(n));
     }
     std::vector<std::string> images{base.initImage.string()};
     if (const auto image = args.value("image")) images = diffusion::expandGenerateList(*image, true);
@@ -167,7 +170,8 @@ int runGenerate(const std::vector<std::string>& argv)
     const std::filesystem::path outputDir = args.value("output").value_or(".");
     std::filesystem::create_directories(outputDir, fsError);
     if (!base.modelPath.empty() && !std::filesystem::exists(base.modelPath, fsError)) {
-        return reportError(core::Error{core::ErrorCode::IoError, "the model does not exist", base.modelPath.string()});
+        return reportError(
+            core::Error{core::ErrorCode::IoError, "the model does not exist", base.modelPath.string()});
     }
     if (base.modelHash.empty()) {
         base.modelHash = diffusion::modelHash(base.modelPath).value_or("");
@@ -196,7 +200,8 @@ int runGenerate(const std::vector<std::string>& argv)
                     writeError = files.error();
                     return;
                 }
-                for (const auto& f : *files) std::printf("wrote %s\n", f.string().c_str());
+                for (const auto& f : *files)
+                    std::printf("wrote %s\n", f.string().c_str());
                 if (keepLatents) all.push_back(generated);
             });
             job.finish();

@@ -1,9 +1,9 @@
 // hdrstudio-cli hdr: exposure-bracketed HDR generation (issue 6), with vladmandic/sd-hdr's flags
 // and defaults. The work happens in core/diffusion/pipeline/BracketedRequest.h (torch-free here).
 #include "app/cli/CliCommon.h"
+#include "diffusion/pipeline/BracketStrategy.h"
 #include "diffusion/pipeline/BracketedOutput.h"
 #include "diffusion/pipeline/BracketedRequest.h"
-#include "diffusion/pipeline/BracketStrategy.h"
 
 #include <cstdio>
 
@@ -160,8 +160,11 @@ int runHdr(const std::vector<std::string>& argv)
             }
             std::printf("%s\n", outcome->evsEstimated ? "" : " [estimation failed: nominal EVs used]");
             std::printf("unet: %d calls, %lld samples, %d base + %d branch steps, %.2f s total\n",
-                        outcome->unetCalls, static_cast<long long>(outcome->unetSamples), outcome->baseSteps,
-                        outcome->branchSteps, outcome->seconds);
+                        outcome->unetCalls,
+                        static_cast<long long>(outcome->unetSamples),
+                        outcome->baseSteps,
+                        outcome->branchSteps,
+                        outcome->seconds);
             for (const auto& f : outcome->files) {
                 std::printf("wrote %s\n", f.string().c_str());
             }

@@ -18,28 +18,38 @@ constexpr hdr::cli::Command kCommands[] = {
      "convert between EXR, Radiance HDR, TIFF, PNG, JPEG and DNG (exposure, OCIO view)",
      hdr::cli::runConvert},
     {"demo", "write the demo HDR scene (EXR + a tone-mapped PNG preview)", hdr::cli::runDemo},
-    {"fuse", "exposure fusion (Mertens) of an LDR bracket into one display-referred image", hdr::cli::runFuse},
-    {"merge", "merge an LDR exposure bracket into one scene-linear HDR (EXIF or --ev, align, deghost)",
+    {"fuse",
+     "exposure fusion (Mertens) of an LDR bracket into one display-referred image",
+     hdr::cli::runFuse},
+    {"merge",
+     "merge an LDR exposure bracket into one scene-linear HDR (EXIF or --ev, align, deghost)",
      hdr::cli::runMerge},
-    {"gainmap", "Ultra HDR / gain-map JPEGs: decode to HDR, encode from HDR, convert GM-Diffusion maps",
+    {"gainmap",
+     "Ultra HDR / gain-map JPEGs: decode to HDR, encode from HDR, convert GM-Diffusion maps",
      hdr::cli::runGainMap},
 #ifdef HDR_WITH_DIFFUSION
-    {"model-info", "describe a Stable Diffusion model: architecture, components, dtypes, missing tensors",
+    {"model-info",
+     "describe a Stable Diffusion model: architecture, components, dtypes, missing tensors",
      hdr::cli::runModelInfo},
 #endif
 #ifdef HDR_WITH_DIFFUSION
-    {"hdr", "generate an HDR image with Stable Diffusion from exposure-bracketed branches (EXR, fused PNG)",
+    {"hdr",
+     "generate an HDR image with Stable Diffusion from exposure-bracketed branches (EXR, fused PNG)",
      hdr::cli::runHdr},
 #endif
 #ifdef HDR_WITH_DIFFUSION
-    {"generate", "generate images with Stable Diffusion (txt2img / img2img, LoRA, A1111 metadata)",
+    {"generate",
+     "generate images with Stable Diffusion (txt2img / img2img, LoRA, A1111 metadata)",
      hdr::cli::runGenerate},
 #endif
     {"bench", "benchmarks: file I/O against oiiotool/OpenCV, viewer frame time", hdr::cli::runBench},
     {"tonemap", "tone-map an HDR image to PNG/JPEG/TIFF (global and local operators)", hdr::cli::runToneMap},
     {"compare", "PSNR, SSIM and HDR metrics (log, mu-law, PU21) between two images", hdr::cli::runCompare},
-    {"bracket", "synthesise a camera exposure bracket (+ EXIF, JSON truth) from an HDR image", hdr::cli::runBracket},
-    {"select-exposures", "rank exposure pairs by how well their fusion matches the whole stack",
+    {"bracket",
+     "synthesise a camera exposure bracket (+ EXIF, JSON truth) from an HDR image",
+     hdr::cli::runBracket},
+    {"select-exposures",
+     "rank exposure pairs by how well their fusion matches the whole stack",
      hdr::cli::runSelectExposures},
 };
 

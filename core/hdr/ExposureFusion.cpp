@@ -77,8 +77,8 @@ void weightBand(const ImageF& img, const MertensParams& p, float* out, int y0, i
             c[x] = std::fabs(g0[x - 1] + g0[x + 1] + gm[x] + gp[x] - 4.0f * g0[x]);
         }
         for (int x : {0, w - 1}) {
-            c[x] = std::fabs(g0[reflect101(x - 1, w)] + g0[reflect101(x + 1, w)] + gm[x] + gp[x] -
-                             4.0f * g0[x]);
+            c[x] =
+                std::fabs(g0[reflect101(x - 1, w)] + g0[reflect101(x + 1, w)] + gm[x] + gp[x] - 4.0f * g0[x]);
         }
         const float* __restrict src = img.row(y);
         float* __restrict s = sat.data();
@@ -233,8 +233,7 @@ std::vector<float> mertensWeights(const ImageF& img, const MertensParams& params
     return out;
 }
 
-Result<ImageF>
-fuseMertens(std::span<const ImageF> images, const MertensParams& params, JobContext& ctx)
+Result<ImageF> fuseMertens(std::span<const ImageF> images, const MertensParams& params, JobContext& ctx)
 {
     if (auto ok = params.validate(); !ok) {
         return tl::unexpected(ok.error());
@@ -279,7 +278,8 @@ fuseMertens(std::span<const ImageF> images, const MertensParams& params, JobCont
                 pyrDownInterleaved(img.data(), w, h, img.channels(), colour[1].data());
                 for (int l = 2; l < levels; ++l) {
                     for (int c = 0; c < 3; ++c) {
-                        pyrDown(colour[std::size_t(l - 1)][std::size_t(c)], colour[std::size_t(l)][std::size_t(c)]);
+                        pyrDown(colour[std::size_t(l - 1)][std::size_t(c)],
+                                colour[std::size_t(l)][std::size_t(c)]);
                     }
                 }
             }
@@ -290,7 +290,8 @@ fuseMertens(std::span<const ImageF> images, const MertensParams& params, JobCont
             blendBase(img, levels > 1 ? &colour[1] : nullptr, weightPyramid.levels[0], out);
             for (int l = 1; l < levels; ++l) {
                 for (int c = 0; c < 3; ++c) {
-                    const Plane* coarse = l + 1 < levels ? &colour[std::size_t(l + 1)][std::size_t(c)] : nullptr;
+                    const Plane* coarse =
+                        l + 1 < levels ? &colour[std::size_t(l + 1)][std::size_t(c)] : nullptr;
                     blendLevel(colour[std::size_t(l)][std::size_t(c)],
                                coarse,
                                weightPyramid.levels[std::size_t(l)],

@@ -27,7 +27,10 @@ inline float exp2(float t)
 }
 
 // e^x for x in about [-87, 88]; relative error < 3e-7.
-inline float exp(float x) { return exp2(x * 1.44269504f); }
+inline float exp(float x)
+{
+    return exp2(x * 1.44269504f);
+}
 
 // log2(x) for finite x > 0 (normal floats); absolute error < 1e-7. x = m·2^e with m in
 // [√½, √2), then log2(m) = (2 / ln 2)·atanh(t), t = (m − 1)/(m + 1), |t| < 0.172, by its series
@@ -46,7 +49,10 @@ inline float log2(float x)
 }
 
 // x^y for x > 0 through exp2(y·log2(x)); relative error about 2e-7 + |y·log2 x|·1e-7.
-inline float pow(float x, float y) { return exp2(y * log2(x)); }
+inline float pow(float x, float y)
+{
+    return exp2(y * log2(x));
+}
 
 // sRGB encoding (IEC 61966-2-1) of linear light, clamped to [0, 1] first (NaN → 0);
 // absolute error < 1e-6 against TransferFunction.h's srgbEncode.

@@ -13,8 +13,14 @@ namespace {
 constexpr std::size_t kRowGrain = 16;
 
 // Coarse-grid neighbours for upsampling: c[-1] = c[1] (or c[0] for a 1-sample axis), c[n] = c[n-1].
-inline int upLow(int i, int n) { return i < 0 ? (n > 1 ? 1 : 0) : i; }
-inline int upHigh(int i, int n) { return i >= n ? n - 1 : i; }
+inline int upLow(int i, int n)
+{
+    return i < 0 ? (n > 1 ? 1 : 0) : i;
+}
+inline int upHigh(int i, int n)
+{
+    return i >= n ? n - 1 : i;
+}
 
 } // namespace
 
@@ -123,8 +129,9 @@ void pyrDownReference(const Plane& src, Plane& dst)
             double sum = 0.0;
             for (int j = 0; j < 5; ++j) {
                 for (int i = 0; i < 5; ++i) {
-                    sum += double(k[j]) * k[i] *
-                           src.at(reflect101(2 * x + i - 2, src.width), reflect101(2 * y + j - 2, src.height));
+                    sum +=
+                        double(k[j]) * k[i] *
+                        src.at(reflect101(2 * x + i - 2, src.width), reflect101(2 * y + j - 2, src.height));
                 }
             }
             dst.at(x, y) = float(sum);

@@ -29,7 +29,12 @@ struct Plane {
     std::vector<float> pixels;
 
     Plane() = default;
-    Plane(int w, int h) : width(w), height(h), pixels(std::size_t(w) * std::size_t(h), 0.0f) {}
+    Plane(int w, int h)
+        : width(w)
+        , height(h)
+        , pixels(std::size_t(w) * std::size_t(h), 0.0f)
+    {
+    }
     void resize(int w, int h)
     {
         width = w;
@@ -46,7 +51,10 @@ struct Plane {
 int reflect101(int i, int n);
 
 // Size of the next coarser level: ⌈n / 2⌉.
-constexpr int coarserSize(int n) { return (n + 1) / 2; }
+constexpr int coarserSize(int n)
+{
+    return (n + 1) / 2;
+}
 
 // Number of levels (full resolution included) that OpenCV MergeMertens uses for this size:
 // ⌊log2(min(w, h))⌋ + 1, so the coarsest level is 1–2 pixels on its short side.

@@ -198,7 +198,7 @@ struct JpegWriteJob {
     unsigned iccLength = 0;
     const char* comment = nullptr;
     unsigned commentLength = 0;
-    int components = 3; // 3 = RGB, 1 = greyscale
+    int components = 3;                               // 3 = RGB, 1 = greyscale
     const std::vector<JpegMarker>* markers = nullptr; // extra APPn segments after the ICC profile
 };
 
@@ -413,9 +413,8 @@ Status writeJpegDisplay(const DisplayImage16& image, const fs::path& path, const
     return out->commit();
 }
 
-Result<DecodedJpeg8> decodeJpegBytes(std::span<const std::uint8_t> bytes,
-                                     const ImageLimits& limits,
-                                     const std::string& where)
+Result<DecodedJpeg8>
+decodeJpegBytes(std::span<const std::uint8_t> bytes, const ImageLimits& limits, const std::string& where)
 {
     JpegReadHandle h;
     installErrorManager(h.err);
@@ -429,7 +428,9 @@ Result<DecodedJpeg8> decodeJpegBytes(std::span<const std::uint8_t> bytes,
     DecodedJpeg8 out;
     out.width = int(h.cinfo.image_width);
     out.height = int(h.cinfo.image_height);
-    out.components = h.cinfo.out_color_space == JCS_GRAYSCALE ? 1 : h.cinfo.out_color_space == JCS_RGB ? 3 : 4;
+    out.components = h.cinfo.out_color_space == JCS_GRAYSCALE ? 1
+                     : h.cinfo.out_color_space == JCS_RGB     ? 3
+                                                              : 4;
     if (auto ok = checkImageSize(out.width, out.height, limits, where); !ok) {
         return tl::unexpected(ok.error());
     }
@@ -464,7 +465,8 @@ Result<std::vector<std::uint8_t>> encodeJpegBytes(const std::uint8_t* samples,
                                                   const std::vector<std::uint8_t>& icc,
                                                   const std::vector<JpegMarker>& markers)
 {
-    if (width <= 0 || height <= 0 || width > 65500 || height > 65500 || (components != 1 && components != 3)) {
+    if (width <= 0 || height <= 0 || width > 65500 || height > 65500 ||
+        (components != 1 && components != 3)) {
         return fail(ErrorCode::InvalidArgument, "JPEG images are 1..65500 pixels on a side, grey or RGB");
     }
     if (quality < 1 || quality > 100) {

@@ -22,14 +22,32 @@ Run cli(const QStringList& args)
     QProcess p;
     p.start(QStringLiteral(HDR_CLI_PATH), args);
     p.waitForFinished(120000);
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    return {p.exitCode(),
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
 }
 
 QStringList tinyArgs(const QString& outDir)
 {
-    return {"generate", "--model", QString::fromStdString(hdr::test::sharedPath("oracle/models/tiny-sd15").string()),
-            "--prompt", "a red house, (sunset:1.1)", "--negative", "blurry", "--width", "64", "--height", "64",
-            "--steps", "3", "--seed", "7", "--threads", "2", "--output", outDir};
+    return {"generate",
+            "--model",
+            QString::fromStdString(hdr::test::sharedPath("oracle/models/tiny-sd15").string()),
+            "--prompt",
+            "a red house, (sunset:1.1)",
+            "--negative",
+            "blurry",
+            "--width",
+            "64",
+            "--height",
+            "64",
+            "--steps",
+            "3",
+            "--seed",
+            "7",
+            "--threads",
+            "2",
+            "--output",
+            outDir};
 }
 
 // PNG tEXt/iTXt chunk keywords, read from the raw chunk list.
@@ -61,8 +79,9 @@ private slots:
         QTemporaryDir dir;
         const std::filesystem::path out = dir.path().toStdString();
         const auto latents = out / "latents.safetensors";
-        Run r = cli(tinyArgs(dir.path()) << "--batch" << "2" << "--save-latents"
-                                         << QString::fromStdString(latents.string()));
+        Run r = cli(tinyArgs(dir.path()) << "--batch"
+                                         << "2"
+                                         << "--save-latents" << QString::fromStdString(latents.string()));
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const auto png = out / "00000-7.png";
         QVERIFY(std::filesystem::exists(png));
@@ -73,7 +92,8 @@ private slots:
         HDR_VERIFY_OK(image);
         QCOMPARE(image->width(), 64);
         const std::string params = image->metadata.attributes.at("parameters");
-        QVERIFY(params.starts_with("a red house, (sunset:1.1)\nNegative prompt: blurry\nSteps: 3, Sampler: Euler, "));
+        QVERIFY(params.starts_with(
+            "a red house, (sunset:1.1)\nNegative prompt: blurry\nSteps: 3, Sampler: Euler, "));
         QVERIFY(params.find("Seed: 7, Size: 64x64, Model hash: ") != std::string::npos);
         // latents: one tensor "latents" [2, 4, 8, 8] float32 (safetensors header check).
         const auto bytes = hdr::test::readAll(latents);
@@ -84,13 +104,19 @@ private slots:
 
         // Reproduce the second image from its PNG: same pixels.
         QTemporaryDir again;
-        Run repro = cli({"generate", "--model",
+        Run repro = cli({"generate",
+                         "--model",
                          QString::fromStdString(hdr::test::sharedPath("oracle/models/tiny-sd15").string()),
-                         "--from-image", QString::fromStdString((out / "00001-7.png").string()), "--threads", "2",
-                         "--output", again.path()});
+                         "--from-image",
+                         QString::fromStdString((out / "00001-7.png").string()),
+                         "--threads",
+                         "2",
+                         "--output",
+                         again.path()});
         QVERIFY2(repro.code == 0, qPrintable(repro.err));
         auto original = hdr::core::readImage(out / "00001-7.png");
-        auto reproduced = hdr::core::readImage(std::filesystem::path(again.path().toStdString()) / "00001-7.png");
+        auto reproduced =
+            hdr::core::readImage(std::filesystem::path(again.path().toStdString()) / "00001-7.png");
         HDR_VERIFY_OK(original);
         HDR_VERIFY_OK(reproduced);
         QVERIFY(std::equal(original->data(), original->data() + 64 * 64 * 3, reproduced->data()));
@@ -108,7 +134,12 @@ private slots:
     void badModelPathIsOneSentence()
     {
         QTemporaryDir dir;
-        Run r = cli({"generate", "--model", dir.path() + "/missing.safetensors", "--prompt", "x", "--output",
+        Run r = cli({"generate",
+                     "--model",
+                     dir.path() + "/missing.safetensors",
+                     "--prompt",
+                     "x",
+                     "--output",
                      dir.path()});
         QCOMPARE(r.code, 1);
         QCOMPARE(r.err.trimmed().count('\n'), 0);

@@ -21,16 +21,28 @@ Run cli(const QStringList& args)
     QProcess p;
     p.start(QStringLiteral(HDR_CLI_PATH), args);
     p.waitForFinished(120000);
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    return {p.exitCode(),
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
 }
 
 QStringList tinyArgs(const QString& out)
 {
-    return {QStringLiteral("hdr"), QStringLiteral("--model"),
+    return {QStringLiteral("hdr"),
+            QStringLiteral("--model"),
             QString::fromStdString(hdr::test::sharedPath("oracle/models/tiny-sd15").string()),
-            QStringLiteral("--width"), QStringLiteral("64"), QStringLiteral("--height"), QStringLiteral("64"),
-            QStringLiteral("--steps"), QStringLiteral("5"), QStringLiteral("--fraction"), QStringLiteral("0.4"),
-            QStringLiteral("--threads"), QStringLiteral("2"), QStringLiteral("--output"), out};
+            QStringLiteral("--width"),
+            QStringLiteral("64"),
+            QStringLiteral("--height"),
+            QStringLiteral("64"),
+            QStringLiteral("--steps"),
+            QStringLiteral("5"),
+            QStringLiteral("--fraction"),
+            QStringLiteral("0.4"),
+            QStringLiteral("--threads"),
+            QStringLiteral("2"),
+            QStringLiteral("--output"),
+            out};
 }
 } // namespace
 
@@ -56,8 +68,16 @@ private slots:
         prompts.write("a sunset over the sea\n\na lamp in a dark room\n");
         prompts.close();
         const QString out = dir.filePath("out");
-        const Run r = cli(tinyArgs(out) + QStringList{"--prompt", prompts.fileName(), "--format", "all", "--save",
-                                                     "--ldr", "--brackets", "-1,0,1.5", "--strategy", "calibrated"});
+        const Run r = cli(tinyArgs(out) + QStringList{"--prompt",
+                                                      prompts.fileName(),
+                                                      "--format",
+                                                      "all",
+                                                      "--save",
+                                                      "--ldr",
+                                                      "--brackets",
+                                                      "-1,0,1.5",
+                                                      "--strategy",
+                                                      "calibrated"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(r.out.count(QStringLiteral("brackets:")), 2);
         QVERIFY(r.out.contains(QStringLiteral("+1.50 EV (estimated")));
@@ -76,8 +96,9 @@ private slots:
         QTemporaryDir dir;
         const QString input = dir.filePath("in.png");
         HDR_VERIFY_OK(hdr::core::writeImage(hdr::core::renderDemoScene(64, 64), input.toStdString()));
-        const Run r = cli(tinyArgs(dir.filePath("out")) +
-                          QStringList{"--prompt", "a window", "--image", input, "--strength", "0.6", "--format", "exr"});
+        const Run r = cli(
+            tinyArgs(dir.filePath("out")) +
+            QStringList{"--prompt", "a window", "--image", input, "--strength", "0.6", "--format", "exr"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(QDir(dir.filePath("out")).entryList({"*.exr"}).size(), 1);
     }

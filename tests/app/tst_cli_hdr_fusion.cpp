@@ -47,18 +47,24 @@ private slots:
     void fuseWrites16BitPngAndRefusesOverwrite()
     {
         const QString out = path(QStringLiteral("fused.png"));
-        Run r = cli(QStringList{QStringLiteral("fuse")} + m_bracket + QStringList{QStringLiteral("--output"), out});
+        Run r = cli(QStringList{QStringLiteral("fuse")} + m_bracket +
+                    QStringList{QStringLiteral("--output"), out});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("16-bit")));
         auto img = readImage(out.toStdString());
         HDR_VERIFY_OK(img);
         QCOMPARE(img->width(), 128);
         QCOMPARE(QString::fromStdString(img->metadata.sourcePixelType), QStringLiteral("uint16"));
-        r = cli(QStringList{QStringLiteral("fuse")} + m_bracket + QStringList{QStringLiteral("--output"), out});
+        r = cli(QStringList{QStringLiteral("fuse")} + m_bracket +
+                QStringList{QStringLiteral("--output"), out});
         QCOMPARE(r.code, 3);
         r = cli(QStringList{QStringLiteral("fuse")} + m_bracket +
-                QStringList{QStringLiteral("--output"), out, QStringLiteral("--overwrite"),
-                            QStringLiteral("--exposedness"), QStringLiteral("0"), QStringLiteral("--depth"),
+                QStringList{QStringLiteral("--output"),
+                            out,
+                            QStringLiteral("--overwrite"),
+                            QStringLiteral("--exposedness"),
+                            QStringLiteral("0"),
+                            QStringLiteral("--depth"),
                             QStringLiteral("8")});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("8-bit")));
@@ -71,10 +77,19 @@ private slots:
         QVERIFY(r.err.contains(QStringLiteral("at least two")));
         r = cli({QStringLiteral("fuse"), m_bracket[0], m_bracket[1]});
         QCOMPARE(r.code, 2);
-        r = cli({QStringLiteral("fuse"), m_bracket[0], m_bracket[1], QStringLiteral("--output"), out,
-                 QStringLiteral("--contrast"), QStringLiteral("-1")});
+        r = cli({QStringLiteral("fuse"),
+                 m_bracket[0],
+                 m_bracket[1],
+                 QStringLiteral("--output"),
+                 out,
+                 QStringLiteral("--contrast"),
+                 QStringLiteral("-1")});
         QCOMPARE(r.code, 2);
-        r = cli({QStringLiteral("fuse"), m_bracket[0], path(QStringLiteral("missing.png")), QStringLiteral("--output"), out});
+        r = cli({QStringLiteral("fuse"),
+                 m_bracket[0],
+                 path(QStringLiteral("missing.png")),
+                 QStringLiteral("--output"),
+                 out});
         QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains(QStringLiteral("missing.png")));
         // A different size.
@@ -84,7 +99,8 @@ private slots:
         r = cli({QStringLiteral("fuse"), m_bracket[0], smallPath, QStringLiteral("--output"), out});
         QVERIFY(r.code != 0);
         QVERIFY(r.err.contains(QStringLiteral("same size")));
-        QVERIFY(cli({QStringLiteral("fuse"), QStringLiteral("--help")}).out.contains(QStringLiteral("OpenCV")));
+        QVERIFY(
+            cli({QStringLiteral("fuse"), QStringLiteral("--help")}).out.contains(QStringLiteral("OpenCV")));
     }
 };
 

@@ -27,8 +27,12 @@ at::Tensor expandMask(const at::Tensor& mask, int64_t batch, int64_t heads, int6
     return m.expand({batch, heads, lq, lk});
 }
 
-at::Tensor attentionBaddbmm(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t heads,
-                            const at::Tensor& mask, double scale)
+at::Tensor attentionBaddbmm(const at::Tensor& q,
+                            const at::Tensor& k,
+                            const at::Tensor& v,
+                            int64_t heads,
+                            const at::Tensor& mask,
+                            double scale)
 {
     const int64_t batch = q.size(0), lq = q.size(1), lk = k.size(1), d = q.size(2) / heads;
     auto split = [&](const at::Tensor& x, int64_t len) {
@@ -40,15 +44,20 @@ at::Tensor attentionBaddbmm(const at::Tensor& q, const at::Tensor& k, const at::
         const at::Tensor m = expandMask(mask, batch, heads, lq, lk).reshape({batch * heads, lq, lk});
         scores = at::baddbmm(m.to(q.scalar_type()), qh, kh.transpose(1, 2), 1.0, scale);
     } else {
-        scores = at::baddbmm(at::empty({batch * heads, lq, lk}, q.options()), qh, kh.transpose(1, 2), 0.0, scale);
+        scores =
+            at::baddbmm(at::empty({batch * heads, lq, lk}, q.options()), qh, kh.transpose(1, 2), 0.0, scale);
     }
     at::_softmax_out(scores, scores, -1, false);
     const at::Tensor out = at::bmm(scores, vh);
     return out.view({batch, heads, lq, d}).transpose(1, 2).reshape({batch, lq, heads * d});
 }
 
-at::Tensor attentionChunked(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t heads,
-                            const at::Tensor& mask, double scale)
+at::Tensor attentionChunked(const at::Tensor& q,
+                            const at::Tensor& k,
+                            const at::Tensor& v,
+                            int64_t heads,
+                            const at::Tensor& mask,
+                            double scale)
 {
     const int64_t batch = q.size(0), lq = q.size(1), lk = k.size(1), d = q.size(2) / heads;
     // [B, L, h, d] views: each head's [L, d] matrix has row stride h*d and unit column stride,
@@ -59,7 +68,8 @@ at::Tensor attentionChunked(const at::Tensor& q, const at::Tensor& k, const at::
     const at::Tensor k4 = k.view({batch, lk, heads, d});
     const at::Tensor v4 = v.view({batch, lk, heads, d});
     at::Tensor out = at::empty({batch, lq, heads, d}, q.options());
-    const at::Tensor m4 = mask.defined() ? expandMask(mask.to(q.scalar_type()), batch, heads, lq, lk) : at::Tensor();
+    const at::Tensor m4 =
+        mask.defined() ? expandMask(mask.to(q.scalar_type()), batch, heads, lq, lk) : at::Tensor();
 
     // A query block's scores (rows x Lk) should stay within ~1 MB of cache.
     const int64_t bytesPerRow = lk * static_cast<int64_t>(q.element_size());
@@ -92,15 +102,19 @@ at::Tensor attentionChunked(const at::Tensor& q, const at::Tensor& k, const at::
     return out.view({batch, lq, heads * d});
 }
 
-at::Tensor attentionSdpa([[maybe_unused]] const at::Tensor& q, [[maybe_unused]] const at::Tensor& k,
-                         [[maybe_unused]] const at::Tensor& v, [[maybe_unused]] int64_t heads,
+at::Tensor attentionSdpa([[maybe_unused]] const at::Tensor& q,
+                         [[maybe_unused]] const at::Tensor& k,
+                         [[maybe_unused]] const at::Tensor& v,
+                         [[maybe_unused]] int64_t heads,
                          [[maybe_unused]] const at::Tensor& mask)
 {
 #if TORCH_VERSION_MAJOR >= 2
     const int64_t batch = q.size(0), lq = q.size(1), lk = k.size(1), d = q.size(2) / heads;
-    auto split = [&](const at::Tensor& x, int64_t len) { return x.view({batch, len, heads, d}).transpose(1, 2); };
-    at::Tensor out = at::scaled_dot_product_attention(split(q, lq), split(k, lk), split(v, lk),
-                                                      mask.defined() ? mask.to(q.scalar_type()) : at::Tensor());
+    auto split = [&](const at::Tensor& x, int64_t len) {
+        return x.view({batch, len, heads, d}).transpose(1, 2);
+    };
+    at::Tensor out = at::scaled_dot_product_attention(
+        split(q, lq), split(k, lk), split(v, lk), mask.defined() ? mask.to(q.scalar_type()) : at::Tensor());
     return out.transpose(1, 2).reshape({batch, lq, heads * d});
 #else
     throw std::invalid_argument("scaled_dot_product_attention needs libtorch 2.0 or newer");
@@ -112,14 +126,10 @@ at::Tensor attentionSdpa([[maybe_unused]] const at::Tensor& q, [[maybe_unused]] 
 const char* nameOf(AttentionBackend backend)
 {
     switch (backend) {
-    case AttentionBackend::Auto:
-        return "auto";
-    case AttentionBackend::Baddbmm:
-        return "baddbmm";
-    case AttentionBackend::Chunked:
-        return "chunked";
-    case AttentionBackend::Sdpa:
-        return "sdpa";
+    case AttentionBackend::Auto: return "auto";
+    case AttentionBackend::Baddbmm: return "baddbmm";
+    case AttentionBackend::Chunked: return "chunked";
+    case AttentionBackend::Sdpa: return "sdpa";
     }
     return "?";
 }
@@ -139,13 +149,18 @@ AttentionBackend defaultAttentionBackend()
     return g_defaultBackend.load(std::memory_order_relaxed);
 }
 
-at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t heads,
-                     AttentionBackend backend, const at::Tensor& additiveMask)
+at::Tensor attention(const at::Tensor& q,
+                     const at::Tensor& k,
+                     const at::Tensor& v,
+                     int64_t heads,
+                     AttentionBackend backend,
+                     const at::Tensor& additiveMask)
 {
     if (q.dim() != 3 || k.dim() != 3 || v.dim() != 3 || heads <= 0 || q.size(2) % heads != 0 ||
-        k.size(2) != q.size(2) || v.size(2) != q.size(2) || k.size(1) != v.size(1) || k.size(0) != q.size(0) ||
-        v.size(0) != q.size(0)) {
-        throw std::invalid_argument("attention: q/k/v must be [B, L, heads*d] with matching B, channels and Lk");
+        k.size(2) != q.size(2) || v.size(2) != q.size(2) || k.size(1) != v.size(1) ||
+        k.size(0) != q.size(0) || v.size(0) != q.size(0)) {
+        throw std::invalid_argument(
+            "attention: q/k/v must be [B, L, heads*d] with matching B, channels and Lk");
     }
     const int64_t d = q.size(2) / heads;
     if (flops::active()) {
@@ -160,20 +175,23 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
             backend = AttentionBackend::Sdpa;
         } else {
             // Many blocks to spread over threads and score tensors too big for cache: fuse.
-            backend = q.size(1) * k.size(1) >= 256 * 256 ? AttentionBackend::Chunked : AttentionBackend::Baddbmm;
+            backend =
+                q.size(1) * k.size(1) >= 256 * 256 ? AttentionBackend::Chunked : AttentionBackend::Baddbmm;
         }
     }
     switch (backend) {
-    case AttentionBackend::Sdpa:
-        return attentionSdpa(q, k, v, heads, additiveMask);
+    case AttentionBackend::Sdpa: return attentionSdpa(q, k, v, heads, additiveMask);
     case AttentionBackend::Chunked:
         if (q.is_meta() || !q.device().is_cpu()) {
             return attentionBaddbmm(q, k, v, heads, additiveMask, scale);
         }
-        return attentionChunked(q.stride(-1) == 1 ? q : q.contiguous(), k.stride(-1) == 1 ? k : k.contiguous(),
-                                v.stride(-1) == 1 ? v : v.contiguous(), heads, additiveMask, scale);
-    default:
-        return attentionBaddbmm(q, k, v, heads, additiveMask, scale);
+        return attentionChunked(q.stride(-1) == 1 ? q : q.contiguous(),
+                                k.stride(-1) == 1 ? k : k.contiguous(),
+                                v.stride(-1) == 1 ? v : v.contiguous(),
+                                heads,
+                                additiveMask,
+                                scale);
+    default: return attentionBaddbmm(q, k, v, heads, additiveMask, scale);
     }
 }
 

@@ -29,8 +29,12 @@ AttentionBackend defaultAttentionBackend();
 // of a fused projection); additiveMask broadcastable to [Lq, Lk] or [B, 1|heads, Lq, Lk] (e.g.
 // CLIP's causal mask with -inf above the diagonal), undefined for none.
 // Returns [B, Lq, heads*d], contiguous, in q's dtype. Throws std::invalid_argument on bad shapes.
-at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t heads,
-                     AttentionBackend backend = AttentionBackend::Auto, const at::Tensor& additiveMask = {});
+at::Tensor attention(const at::Tensor& q,
+                     const at::Tensor& k,
+                     const at::Tensor& v,
+                     int64_t heads,
+                     AttentionBackend backend = AttentionBackend::Auto,
+                     const at::Tensor& additiveMask = {});
 
 // [L, L] additive causal mask (0 on and below the diagonal, -inf above) in `options`.
 at::Tensor causalMask(int64_t length, const at::TensorOptions& options);

@@ -45,8 +45,14 @@ at::Tensor rampWeights(int64_t length, int64_t ramp, bool rampStart, bool rampEn
 // Runs `fn` on overlapping tiles of `input` (tile positions in latent units; the input is sliced
 // at inScale x those, the output placed at outScale x) and blends the results.
 template <typename Fn>
-at::Tensor blendTiles(const at::Tensor& input, int64_t latentH, int64_t latentW, int64_t inScale, int64_t outScale,
-                      const VaeTiling& tiling, core::JobContext& job, Fn&& fn)
+at::Tensor blendTiles(const at::Tensor& input,
+                      int64_t latentH,
+                      int64_t latentW,
+                      int64_t inScale,
+                      int64_t outScale,
+                      const VaeTiling& tiling,
+                      core::JobContext& job,
+                      Fn&& fn)
 {
     const int64_t tile = std::max<int64_t>(tiling.tileLatent, 1);
     const int64_t overlap = std::clamp<int64_t>(tiling.overlapLatent, 0, tile - 1);
@@ -70,12 +76,15 @@ at::Tensor blendTiles(const at::Tensor& input, int64_t latentH, int64_t latentW,
             const int64_t ramp = overlap * outScale;
             const at::Tensor wy = rampWeights(th * outScale, ramp, iy > 0, iy + 1 < ys.size());
             const at::Tensor wx = rampWeights(tw * outScale, ramp, ix > 0, ix + 1 < xs.size());
-            const at::Tensor w = (wy.unsqueeze(1) * wx.unsqueeze(0)).to(result.device()).view(
-                {1, 1, th * outScale, tw * outScale});
+            const at::Tensor w = (wy.unsqueeze(1) * wx.unsqueeze(0))
+                                     .to(result.device())
+                                     .view({1, 1, th * outScale, tw * outScale});
             out.narrow(2, ys[iy] * outScale, th * outScale)
                 .narrow(3, xs[ix] * outScale, tw * outScale)
                 .add_(result * w);
-            weight.narrow(2, ys[iy] * outScale, th * outScale).narrow(3, xs[ix] * outScale, tw * outScale).add_(w);
+            weight.narrow(2, ys[iy] * outScale, th * outScale)
+                .narrow(3, xs[ix] * outScale, tw * outScale)
+                .add_(w);
             job.setProgress(static_cast<double>(++done) / static_cast<double>(total), "VAE tiles");
         }
     }
@@ -102,7 +111,9 @@ at::Tensor VaeAttentionImpl::forward(const at::Tensor& x) const
     return out.add_(x);
 }
 
-VaeMidBlockImpl::VaeMidBlockImpl(int64_t channels, int64_t groups, bool withAttention,
+VaeMidBlockImpl::VaeMidBlockImpl(int64_t channels,
+                                 int64_t groups,
+                                 bool withAttention,
                                  const at::TensorOptions& options)
 {
     resnets = register_module("resnets", torch::nn::ModuleList());
@@ -126,12 +137,18 @@ at::Tensor VaeMidBlockImpl::forward(const at::Tensor& x) const
     return resnet1->forward(h);
 }
 
-VaeBlockImpl::VaeBlockImpl(int64_t inChannels, int64_t outChannels, int64_t layers, int64_t groups, bool down,
-                           bool resample, const at::TensorOptions& options)
+VaeBlockImpl::VaeBlockImpl(int64_t inChannels,
+                           int64_t outChannels,
+                           int64_t layers,
+                           int64_t groups,
+                           bool down,
+                           bool resample,
+                           const at::TensorOptions& options)
 {
     resnets = register_module("resnets", torch::nn::ModuleList());
     for (int64_t i = 0; i < layers; ++i) {
-        resnetList.push_back(ResnetBlock2D(i == 0 ? inChannels : outChannels, outChannels, 0, groups, kVaeEps, options));
+        resnetList.push_back(
+            ResnetBlock2D(i == 0 ? inChannels : outChannels, outChannels, 0, groups, kVaeEps, options));
         resnets->push_back(resnetList.back());
     }
     if (resample) {
@@ -167,11 +184,13 @@ VaeEncoderImpl::VaeEncoderImpl(const VaeConfig& c, const at::TensorOptions& opti
     down_blocks = register_module("down_blocks", torch::nn::ModuleList());
     int64_t in = ch[0];
     for (size_t i = 0; i < ch.size(); ++i) {
-        blocks.push_back(VaeBlock(in, ch[i], c.layersPerBlock, c.normNumGroups, true, i + 1 < ch.size(), options));
+        blocks.push_back(
+            VaeBlock(in, ch[i], c.layersPerBlock, c.normNumGroups, true, i + 1 < ch.size(), options));
         down_blocks->push_back(blocks.back());
         in = ch[i];
     }
-    mid_block = register_module("mid_block", VaeMidBlock(ch.back(), c.normNumGroups, c.midBlockAddAttention, options));
+    mid_block = register_module("mid_block",
+                                VaeMidBlock(ch.back(), c.normNumGroups, c.midBlockAddAttention, options));
     conv_norm_out = register_module("conv_norm_out", GroupNorm(c.normNumGroups, ch.back(), kVaeEps, options));
     conv_out = register_module("conv_out", Conv2d(ch.back(), 2 * c.latentChannels, 3, options, 1, 1));
 }
@@ -191,12 +210,14 @@ VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& c, const at::TensorOptions& opti
     const auto& ch = c.blockOutChannels;
     const size_t n = ch.size();
     conv_in = register_module("conv_in", Conv2d(c.latentChannels, ch.back(), 3, options, 1, 1));
-    mid_block = register_module("mid_block", VaeMidBlock(ch.back(), c.normNumGroups, c.midBlockAddAttention, options));
+    mid_block = register_module("mid_block",
+                                VaeMidBlock(ch.back(), c.normNumGroups, c.midBlockAddAttention, options));
     up_blocks = register_module("up_blocks", torch::nn::ModuleList());
     int64_t prev = ch.back();
     for (size_t i = 0; i < n; ++i) {
         const int64_t out = ch[n - 1 - i];
-        blocks.push_back(VaeBlock(prev, out, c.layersPerBlock + 1, c.normNumGroups, false, i + 1 < n, options));
+        blocks.push_back(
+            VaeBlock(prev, out, c.layersPerBlock + 1, c.normNumGroups, false, i + 1 < n, options));
         up_blocks->push_back(blocks.back());
         prev = out;
     }
@@ -213,7 +234,8 @@ at::Tensor VaeDecoderImpl::forward(const at::Tensor& z) const
     return conv_out->forward(conv_norm_out->forwardSilu(h));
 }
 
-AutoencoderKLImpl::AutoencoderKLImpl(const VaeConfig& config, const at::TensorOptions& options) : m_config(config)
+AutoencoderKLImpl::AutoencoderKLImpl(const VaeConfig& config, const at::TensorOptions& options)
+    : m_config(config)
 {
     if (auto ok = config.validate(); !ok) {
         throw std::invalid_argument(ok.error().message);
@@ -255,7 +277,8 @@ void AutoencoderKLImpl::applyForceUpcast()
 
 at::Tensor AutoencoderKLImpl::prepare(const at::Tensor& x) const
 {
-    const at::MemoryFormat format = m_channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+    const at::MemoryFormat format =
+        m_channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
     return inFormat(x.to(encoder->conv_in->weight.device(), dtype()), format);
 }
 
@@ -272,8 +295,8 @@ LatentDist AutoencoderKLImpl::distribution(const at::Tensor& moments) const
 at::Tensor AutoencoderKLImpl::encodeMoments(const at::Tensor& image)
 {
     applyForceUpcast();
-    if (image.dim() != 4 || image.size(1) != m_config.inChannels || image.size(2) % m_config.downscale() != 0 ||
-        image.size(3) % m_config.downscale() != 0) {
+    if (image.dim() != 4 || image.size(1) != m_config.inChannels ||
+        image.size(2) % m_config.downscale() != 0 || image.size(3) % m_config.downscale() != 0) {
         throw std::invalid_argument("VAE encode needs [B, 3, H, W] with H and W multiples of " +
                                     std::to_string(m_config.downscale()));
     }
@@ -293,8 +316,8 @@ at::Tensor AutoencoderKLImpl::decode(const at::Tensor& latents)
 {
     applyForceUpcast();
     if (latents.dim() != 4 || latents.size(1) != m_config.latentChannels) {
-        throw std::invalid_argument("VAE decode needs latents [B, " + std::to_string(m_config.latentChannels) +
-                                    ", h, w]");
+        throw std::invalid_argument("VAE decode needs latents [B, " +
+                                    std::to_string(m_config.latentChannels) + ", h, w]");
     }
     at::Tensor z = prepare(latents);
     if (post_quant_conv) {
@@ -303,23 +326,34 @@ at::Tensor AutoencoderKLImpl::decode(const at::Tensor& latents)
     return decoder->forward(z).to(at::kFloat).contiguous();
 }
 
-LatentDist AutoencoderKLImpl::encodeTiled(const at::Tensor& image, const VaeTiling& tiling, core::JobContext& job)
+LatentDist
+AutoencoderKLImpl::encodeTiled(const at::Tensor& image, const VaeTiling& tiling, core::JobContext& job)
 {
     const int64_t f = m_config.downscale();
     if (image.dim() != 4 || image.size(2) % f != 0 || image.size(3) % f != 0) {
-        throw std::invalid_argument("VAE encode needs [B, 3, H, W] with H and W multiples of " + std::to_string(f));
+        throw std::invalid_argument("VAE encode needs [B, 3, H, W] with H and W multiples of " +
+                                    std::to_string(f));
     }
-    const at::Tensor moments = blendTiles(image, image.size(2) / f, image.size(3) / f, f, 1, tiling, job,
-                                          [&](const at::Tensor& piece) { return encodeMoments(piece); });
+    const at::Tensor moments = blendTiles(
+        image, image.size(2) / f, image.size(3) / f, f, 1, tiling, job, [&](const at::Tensor& piece) {
+            return encodeMoments(piece);
+        });
     return distribution(moments);
 }
 
-at::Tensor AutoencoderKLImpl::decodeTiled(const at::Tensor& latents, const VaeTiling& tiling, core::JobContext& job)
+at::Tensor
+AutoencoderKLImpl::decodeTiled(const at::Tensor& latents, const VaeTiling& tiling, core::JobContext& job)
 {
     if (latents.dim() != 4) {
         throw std::invalid_argument("VAE decode needs latents [B, C, h, w]");
     }
-    return blendTiles(latents, latents.size(2), latents.size(3), 1, m_config.downscale(), tiling, job,
+    return blendTiles(latents,
+                      latents.size(2),
+                      latents.size(3),
+                      1,
+                      m_config.downscale(),
+                      tiling,
+                      job,
                       [&](const at::Tensor& piece) { return decode(piece); });
 }
 

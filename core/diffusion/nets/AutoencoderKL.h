@@ -41,7 +41,12 @@ TORCH_MODULE(VaeMidBlock);
 // DownEncoderBlock2D / UpDecoderBlock2D: resnets then an optional resampler.
 class VaeBlockImpl : public torch::nn::Module {
 public:
-    VaeBlockImpl(int64_t inChannels, int64_t outChannels, int64_t layers, int64_t groups, bool down, bool resample,
+    VaeBlockImpl(int64_t inChannels,
+                 int64_t outChannels,
+                 int64_t layers,
+                 int64_t groups,
+                 bool down,
+                 bool resample,
                  const at::TensorOptions& options);
     at::Tensor forward(at::Tensor x) const;
     torch::nn::ModuleList resnets{nullptr}, samplers{nullptr};

@@ -13,7 +13,8 @@ at::Tensor timestepFeatures(const at::Tensor& timesteps, int64_t dim, bool flipS
     const at::Tensor exponent =
         at::arange(half, f32).mul_(-std::log(10000.0) / (static_cast<double>(half) - freqShift));
     const at::Tensor args = timesteps.to(at::kFloat).reshape({-1, 1}) * exponent.exp_().unsqueeze(0);
-    at::Tensor emb = flipSinToCos ? at::cat({args.cos(), args.sin()}, -1) : at::cat({args.sin(), args.cos()}, -1);
+    at::Tensor emb =
+        flipSinToCos ? at::cat({args.cos(), args.sin()}, -1) : at::cat({args.sin(), args.cos()}, -1);
     if (dim % 2 == 1) {
         emb = at::constant_pad_nd(emb, {0, 1});
     }
@@ -32,8 +33,12 @@ at::Tensor TimestepEmbeddingImpl::forward(const at::Tensor& x) const
     return linear_2->forward(at::silu_(h));
 }
 
-ResnetBlock2DImpl::ResnetBlock2DImpl(int64_t inChannels, int64_t outChannels, int64_t tembChannels, int64_t groups,
-                                     double eps, const at::TensorOptions& options)
+ResnetBlock2DImpl::ResnetBlock2DImpl(int64_t inChannels,
+                                     int64_t outChannels,
+                                     int64_t tembChannels,
+                                     int64_t groups,
+                                     double eps,
+                                     const at::TensorOptions& options)
 {
     norm1 = register_module("norm1", GroupNorm(groups, inChannels, eps, options));
     conv1 = register_module("conv1", Conv2d(inChannels, outChannels, 3, options, 1, 1));
@@ -61,8 +66,8 @@ at::Tensor ResnetBlock2DImpl::forward(const at::Tensor& x, const at::Tensor& tem
     return h.add_(x);
 }
 
-AttentionModuleImpl::AttentionModuleImpl(int64_t queryDim, int64_t contextDim, int64_t heads_, bool qkvBias,
-                                         const at::TensorOptions& options)
+AttentionModuleImpl::AttentionModuleImpl(
+    int64_t queryDim, int64_t contextDim, int64_t heads_, bool qkvBias, const at::TensorOptions& options)
     : heads(heads_)
 {
     to_q = register_module("to_q", Linear(queryDim, queryDim, options, qkvBias));
@@ -101,9 +106,9 @@ FeedForwardImpl::FeedForwardImpl(int64_t dim, const at::TensorOptions& options)
     net = register_module("net", torch::nn::ModuleList());
     geglu = Geglu(dim, dim * 4, options);
     out = Linear(dim * 4, dim, options);
-    net->push_back(geglu);                  // net.0
-    net->push_back(torch::nn::Identity());  // net.1: Dropout in diffusers, no parameters
-    net->push_back(out);                    // net.2
+    net->push_back(geglu);                 // net.0
+    net->push_back(torch::nn::Identity()); // net.1: Dropout in diffusers, no parameters
+    net->push_back(out);                   // net.2
 }
 
 at::Tensor FeedForwardImpl::forward(const at::Tensor& x) const
@@ -111,7 +116,9 @@ at::Tensor FeedForwardImpl::forward(const at::Tensor& x) const
     return out->forward(geglu->forward(x));
 }
 
-BasicTransformerBlockImpl::BasicTransformerBlockImpl(int64_t dim, int64_t heads, int64_t contextDim,
+BasicTransformerBlockImpl::BasicTransformerBlockImpl(int64_t dim,
+                                                     int64_t heads,
+                                                     int64_t contextDim,
                                                      const at::TensorOptions& options)
 {
     norm1 = register_module("norm1", LayerNorm(dim, 1e-5, options));
@@ -130,10 +137,15 @@ at::Tensor BasicTransformerBlockImpl::forward(const at::Tensor& x, const at::Ten
     return h;
 }
 
-TokenProjectionImpl::TokenProjectionImpl(int64_t inDim, int64_t outDim, bool asConv, const at::TensorOptions& options)
+TokenProjectionImpl::TokenProjectionImpl(int64_t inDim,
+                                         int64_t outDim,
+                                         bool asConv,
+                                         const at::TensorOptions& options)
 {
-    weight = register_parameter("weight", asConv ? at::empty({outDim, inDim, 1, 1}, options)
-                                                 : at::empty({outDim, inDim}, options), false);
+    weight = register_parameter("weight",
+                                asConv ? at::empty({outDim, inDim, 1, 1}, options)
+                                       : at::empty({outDim, inDim}, options),
+                                false);
     bias = register_parameter("bias", at::empty({outDim}, options), false);
 }
 
@@ -145,8 +157,13 @@ at::Tensor TokenProjectionImpl::forward(const at::Tensor& tokens) const
     return at::linear(tokens, weight.dim() == 4 ? weight.flatten(1) : weight, bias);
 }
 
-Transformer2DModelImpl::Transformer2DModelImpl(int64_t channels, int64_t heads, int64_t layers, int64_t contextDim,
-                                               int64_t groups, bool linearProjection, const at::TensorOptions& options)
+Transformer2DModelImpl::Transformer2DModelImpl(int64_t channels,
+                                               int64_t heads,
+                                               int64_t layers,
+                                               int64_t contextDim,
+                                               int64_t groups,
+                                               bool linearProjection,
+                                               const at::TensorOptions& options)
 {
     norm = register_module("norm", GroupNorm(groups, channels, 1e-6, options));
     proj_in = register_module("proj_in", TokenProjection(channels, channels, !linearProjection, options));

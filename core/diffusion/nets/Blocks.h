@@ -30,7 +30,11 @@ TORCH_MODULE(TimestepEmbedding);
 // (1x1 conv_shortcut when channels change) input. temb dimension 0 = no time input (VAE).
 class ResnetBlock2DImpl : public torch::nn::Module {
 public:
-    ResnetBlock2DImpl(int64_t inChannels, int64_t outChannels, int64_t tembChannels, int64_t groups, double eps,
+    ResnetBlock2DImpl(int64_t inChannels,
+                      int64_t outChannels,
+                      int64_t tembChannels,
+                      int64_t groups,
+                      double eps,
                       const at::TensorOptions& options);
     at::Tensor forward(const at::Tensor& x, const at::Tensor& temb = {}) const;
     GroupNorm norm1{nullptr}, norm2{nullptr};
@@ -42,8 +46,8 @@ TORCH_MODULE(ResnetBlock2D);
 // diffusers Attention with to_q/to_k/to_v (no bias in the UNet, bias in the VAE) and to_out.0.
 class AttentionModuleImpl : public torch::nn::Module {
 public:
-    AttentionModuleImpl(int64_t queryDim, int64_t contextDim, int64_t heads, bool qkvBias,
-                        const at::TensorOptions& options);
+    AttentionModuleImpl(
+        int64_t queryDim, int64_t contextDim, int64_t heads, bool qkvBias, const at::TensorOptions& options);
     // x [B, L, C]; context [B, Lc, Cc] or undefined for self-attention.
     at::Tensor forward(const at::Tensor& x, const at::Tensor& context = {}) const;
     Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr};
@@ -76,7 +80,10 @@ TORCH_MODULE(FeedForward);
 // LayerNorm (eps 1e-5) pre-norm: self-attention, cross-attention, GEGLU feed-forward.
 class BasicTransformerBlockImpl : public torch::nn::Module {
 public:
-    BasicTransformerBlockImpl(int64_t dim, int64_t heads, int64_t contextDim, const at::TensorOptions& options);
+    BasicTransformerBlockImpl(int64_t dim,
+                              int64_t heads,
+                              int64_t contextDim,
+                              const at::TensorOptions& options);
     at::Tensor forward(const at::Tensor& x, const at::Tensor& context) const;
     LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
     AttentionModule attn1{nullptr}, attn2{nullptr};
@@ -98,8 +105,13 @@ TORCH_MODULE(TokenProjection);
 // Both projection kinds are applied as a matmul over channels on the [B, HW, C] token view.
 class Transformer2DModelImpl : public torch::nn::Module {
 public:
-    Transformer2DModelImpl(int64_t channels, int64_t heads, int64_t layers, int64_t contextDim, int64_t groups,
-                           bool linearProjection, const at::TensorOptions& options);
+    Transformer2DModelImpl(int64_t channels,
+                           int64_t heads,
+                           int64_t layers,
+                           int64_t contextDim,
+                           int64_t groups,
+                           bool linearProjection,
+                           const at::TensorOptions& options);
     at::Tensor forward(const at::Tensor& x, const at::Tensor& context) const;
     GroupNorm norm{nullptr};
     TokenProjection proj_in{nullptr}, proj_out{nullptr};

@@ -37,11 +37,18 @@ void add(int64_t count)
 }
 } // namespace flops
 
-Conv2dImpl::Conv2dImpl(int64_t inChannels, int64_t outChannels, int64_t kernel, const at::TensorOptions& options,
-                       int64_t stride_, int64_t padding_, bool withBias)
-    : stride(stride_), padding(padding_)
+Conv2dImpl::Conv2dImpl(int64_t inChannels,
+                       int64_t outChannels,
+                       int64_t kernel,
+                       const at::TensorOptions& options,
+                       int64_t stride_,
+                       int64_t padding_,
+                       bool withBias)
+    : stride(stride_)
+    , padding(padding_)
 {
-    weight = register_parameter("weight", at::empty({outChannels, inChannels, kernel, kernel}, options), false);
+    weight =
+        register_parameter("weight", at::empty({outChannels, inChannels, kernel, kernel}, options), false);
     if (withBias) {
         bias = register_parameter("bias", at::empty({outChannels}, options), false);
     }
@@ -56,7 +63,10 @@ at::Tensor Conv2dImpl::forward(const at::Tensor& x) const
     return y;
 }
 
-LinearImpl::LinearImpl(int64_t inFeatures, int64_t outFeatures, const at::TensorOptions& options, bool withBias)
+LinearImpl::LinearImpl(int64_t inFeatures,
+                       int64_t outFeatures,
+                       const at::TensorOptions& options,
+                       bool withBias)
 {
     weight = register_parameter("weight", at::empty({outFeatures, inFeatures}, options), false);
     if (withBias) {
@@ -73,7 +83,8 @@ at::Tensor LinearImpl::forward(const at::Tensor& x) const
 }
 
 GroupNormImpl::GroupNormImpl(int64_t groups_, int64_t channels, double eps_, const at::TensorOptions& options)
-    : groups(groups_), eps(eps_)
+    : groups(groups_)
+    , eps(eps_)
 {
     weight = register_parameter("weight", at::empty({channels}, options), false);
     bias = register_parameter("bias", at::empty({channels}, options), false);
@@ -90,7 +101,9 @@ at::Tensor GroupNormImpl::forwardSilu(const at::Tensor& x) const
     return at::silu_(y);
 }
 
-LayerNormImpl::LayerNormImpl(int64_t dim_, double eps_, const at::TensorOptions& options) : dim(dim_), eps(eps_)
+LayerNormImpl::LayerNormImpl(int64_t dim_, double eps_, const at::TensorOptions& options)
+    : dim(dim_)
+    , eps(eps_)
 {
     weight = register_parameter("weight", at::empty({dim}, options), false);
     bias = register_parameter("bias", at::empty({dim}, options), false);

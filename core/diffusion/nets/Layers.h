@@ -26,8 +26,13 @@ void add(int64_t count);
 // 2-D convolution, square kernel, no dilation/groups (all SD convolutions are of this kind).
 class Conv2dImpl : public torch::nn::Module {
 public:
-    Conv2dImpl(int64_t inChannels, int64_t outChannels, int64_t kernel, const at::TensorOptions& options,
-               int64_t stride = 1, int64_t padding = 0, bool bias = true);
+    Conv2dImpl(int64_t inChannels,
+               int64_t outChannels,
+               int64_t kernel,
+               const at::TensorOptions& options,
+               int64_t stride = 1,
+               int64_t padding = 0,
+               bool bias = true);
     at::Tensor forward(const at::Tensor& x) const;
 
     at::Tensor weight;

@@ -42,7 +42,8 @@ double convGflops(at::ScalarType type)
 {
     const auto opts = at::TensorOptions().dtype(type);
     const at::Tensor x = at::randn({2, 320, 64, 64}).to(type).contiguous(at::MemoryFormat::ChannelsLast);
-    const at::Tensor w = at::randn({320, 320, 3, 3}, opts).mul_(0.02).contiguous(at::MemoryFormat::ChannelsLast);
+    const at::Tensor w =
+        at::randn({320, 320, 3, 3}, opts).mul_(0.02).contiguous(at::MemoryFormat::ChannelsLast);
     at::Tensor y = at::conv2d(x, w, {}, 1, 1);
     const double s = bestSeconds(3, [&] { y = at::conv2d(x, w, {}, 1, 1); });
     return 2.0 * y.numel() * 320 * 9 / s / 1e9;
@@ -133,7 +134,8 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
         if (peer) {
             std::filesystem::create_directories(dir);
         }
-        auto write = [&](const std::string& name, const std::vector<std::pair<std::string, at::Tensor>>& tensors) {
+        auto write = [&](const std::string& name,
+                         const std::vector<std::pair<std::string, at::Tensor>>& tensors) {
             auto ok = writeSafetensors(dir / name, tensors, {}, true);
             if (!ok) {
                 throw core::HdrError(ok.error());
@@ -164,8 +166,8 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
             row.gflop = static_cast<double>(flopCount) / 1e9;
             report.rows.push_back(row);
         };
-        const std::string unetName = "unet step " + std::to_string(s) + "x" + std::to_string(s) + " b" +
-                                     std::to_string(options.batch);
+        const std::string unetName =
+            "unet step " + std::to_string(s) + "x" + std::to_string(s) + " b" + std::to_string(options.batch);
         const std::string vaeName = "vae decode " + std::to_string(s * 8) + "x" + std::to_string(s * 8);
         if (options.unet) {
             std::optional<UNet2DConditionModel> master;
@@ -188,9 +190,8 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
                 unet->setChannelsLast(true);
                 at::Tensor out;
                 flops::start();
-                const double seconds = bestSeconds(options.iterations, [&] {
-                    out = unet->forward(sample, timestep, context);
-                });
+                const double seconds =
+                    bestSeconds(options.iterations, [&] { out = unet->forward(sample, timestep, context); });
                 const int64_t count = flops::stop() / std::max(options.iterations, 1);
                 addRow(unetName, type, seconds, count);
                 ours["unet." + dtypeName(type)] = out.to(at::kFloat);
@@ -250,8 +251,9 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
             }
             const std::string output = runCommand(command + " 2>&1");
             const size_t line = output.rfind("{\"torch\"");
-            const nlohmann::json result =
-                line == std::string::npos ? nlohmann::json() : nlohmann::json::parse(output.substr(line), nullptr, false);
+            const nlohmann::json result = line == std::string::npos
+                                              ? nlohmann::json()
+                                              : nlohmann::json::parse(output.substr(line), nullptr, false);
             if (!result.is_object()) {
                 report.torchPeer = "peer failed: " + output.substr(0, 400);
             } else {
@@ -271,7 +273,10 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
                 }
             }
             std::error_code ec;
-            for (const char* f : {"unet.safetensors", "vae.safetensors", "inputs.safetensors", "torch_out.safetensors",
+            for (const char* f : {"unet.safetensors",
+                                  "vae.safetensors",
+                                  "inputs.safetensors",
+                                  "torch_out.safetensors",
                                   "config.json"}) {
                 std::filesystem::remove(dir / f, ec);
             }

@@ -18,9 +18,9 @@ struct NetBenchOptions {
     bool bf16 = true;
     bool unet = true;
     bool vae = true;
-    int64_t latentSize = 64; // 64 = 512x512 images
-    int64_t batch = 2;       // CFG batch
-    int iterations = 1;      // best of
+    int64_t latentSize = 64;          // 64 = 512x512 images
+    int64_t batch = 2;                // CFG batch
+    int iterations = 1;               // best of
     std::filesystem::path peerScript; // torch_unet.py; empty = no PyTorch comparison
     std::filesystem::path workDir;    // where the weights for the peer are written (GBs)
 };
@@ -29,8 +29,8 @@ struct NetBenchRow {
     std::string what;  // "unet step 64x64 b2", "vae decode 512x512"
     std::string dtype; // "fp32" / "bf16"
     double seconds = 0;
-    double gflop = 0;          // conv + linear + attention matmuls of the pass
-    double torchSeconds = -1;  // PyTorch peer, < 0 when not run
+    double gflop = 0;           // conv + linear + attention matmuls of the pass
+    double torchSeconds = -1;   // PyTorch peer, < 0 when not run
     double maxDiffVsTorch = -1; // max |ours - PyTorch| / max |PyTorch| of the outputs
 };
 

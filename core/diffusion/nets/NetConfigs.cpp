@@ -23,7 +23,8 @@ std::vector<int64_t> perBlock(const nlohmann::json& value, size_t blocks, const 
         }
         return list;
     }
-    core::throwError(ErrorCode::InvalidArgument, std::string("UNet config '") + key + "' must be a number or a list");
+    core::throwError(ErrorCode::InvalidArgument,
+                     std::string("UNet config '") + key + "' must be a number or a list");
 }
 
 bool isNullOr(const nlohmann::json& json, const char* key, const nlohmann::json& allowed)
@@ -44,11 +45,12 @@ core::Result<UNetConfig> UNetConfig::fromJson(const nlohmann::json& j)
         c.upBlockTypes = j.at("up_block_types").get<std::vector<std::string>>();
         c.layersPerBlock = j.value("layers_per_block", c.layersPerBlock);
         const size_t n = c.blockOutChannels.size();
-        c.transformerLayersPerBlock = perBlock(j.value("transformer_layers_per_block", nlohmann::json(1)), n,
-                                               "transformer_layers_per_block");
-        const nlohmann::json heads = j.contains("num_attention_heads") && !j.at("num_attention_heads").is_null()
-                                         ? j.at("num_attention_heads")
-                                         : j.value("attention_head_dim", nlohmann::json(8));
+        c.transformerLayersPerBlock = perBlock(
+            j.value("transformer_layers_per_block", nlohmann::json(1)), n, "transformer_layers_per_block");
+        const nlohmann::json heads =
+            j.contains("num_attention_heads") && !j.at("num_attention_heads").is_null()
+                ? j.at("num_attention_heads")
+                : j.value("attention_head_dim", nlohmann::json(8));
         c.attentionHeads = perBlock(heads, n, "attention_head_dim");
         if (j.at("cross_attention_dim").is_array()) {
             core::throwError(ErrorCode::InvalidArgument, "per-block cross_attention_dim is not supported");
@@ -69,11 +71,15 @@ core::Result<UNetConfig> UNetConfig::fromJson(const nlohmann::json& j)
             c.additionTimeEmbedDim = j.at("addition_time_embed_dim").get<int64_t>();
             c.projectionClassEmbeddingsDim = j.at("projection_class_embeddings_input_dim").get<int64_t>();
         } else if (!addition.empty()) {
-            core::throwError(ErrorCode::InvalidArgument, "UNet addition_embed_type '" + addition + "' is not supported");
+            core::throwError(ErrorCode::InvalidArgument,
+                             "UNet addition_embed_type '" + addition + "' is not supported");
         }
-        const char* mustBeDefault[][2] = {{"class_embed_type", nullptr}, {"encoder_hid_dim_type", nullptr},
-                                          {"time_cond_proj_dim", nullptr}, {"time_embedding_dim", nullptr},
-                                          {"time_embedding_act_fn", nullptr}, {"timestep_post_act", nullptr},
+        const char* mustBeDefault[][2] = {{"class_embed_type", nullptr},
+                                          {"encoder_hid_dim_type", nullptr},
+                                          {"time_cond_proj_dim", nullptr},
+                                          {"time_embedding_dim", nullptr},
+                                          {"time_embedding_act_fn", nullptr},
+                                          {"timestep_post_act", nullptr},
                                           {"num_class_embeds", nullptr}};
         for (const auto& entry : mustBeDefault) {
             if (!isNullOr(j, entry[0], nlohmann::json())) {
@@ -83,9 +89,10 @@ core::Result<UNetConfig> UNetConfig::fromJson(const nlohmann::json& j)
         }
         if (!isNullOr(j, "resnet_time_scale_shift", "default") || !isNullOr(j, "act_fn", "silu") ||
             !isNullOr(j, "mid_block_type", "UNetMidBlock2DCrossAttn") ||
-            !isNullOr(j, "time_embedding_type", "positional") || !isNullOr(j, "only_cross_attention", false) ||
-            !isNullOr(j, "dual_cross_attention", false) || !isNullOr(j, "center_input_sample", false) ||
-            !isNullOr(j, "conv_in_kernel", 3) || !isNullOr(j, "conv_out_kernel", 3)) {
+            !isNullOr(j, "time_embedding_type", "positional") ||
+            !isNullOr(j, "only_cross_attention", false) || !isNullOr(j, "dual_cross_attention", false) ||
+            !isNullOr(j, "center_input_sample", false) || !isNullOr(j, "conv_in_kernel", 3) ||
+            !isNullOr(j, "conv_out_kernel", 3)) {
             core::throwError(ErrorCode::InvalidArgument,
                              "UNet config uses an option this engine does not implement (time scale-shift, "
                              "activation, mid block type, time embedding type, only/dual cross attention, "
@@ -101,8 +108,8 @@ core::Result<UNetConfig> UNetConfig::fromJson(const nlohmann::json& j)
 core::Status UNetConfig::validate() const
 {
     const size_t n = blockOutChannels.size();
-    if (n == 0 || downBlockTypes.size() != n || upBlockTypes.size() != n || transformerLayersPerBlock.size() != n ||
-        attentionHeads.size() != n) {
+    if (n == 0 || downBlockTypes.size() != n || upBlockTypes.size() != n ||
+        transformerLayersPerBlock.size() != n || attentionHeads.size() != n) {
         return core::fail(ErrorCode::InvalidArgument,
                           "UNet config lists (block_out_channels, block types, heads, transformer layers) "
                           "must all have one entry per block");
@@ -110,8 +117,10 @@ core::Status UNetConfig::validate() const
     for (size_t i = 0; i < n; ++i) {
         const auto& d = downBlockTypes[i];
         const auto& u = upBlockTypes[i];
-        if ((d != "CrossAttnDownBlock2D" && d != "DownBlock2D") || (u != "CrossAttnUpBlock2D" && u != "UpBlock2D")) {
-            return core::fail(ErrorCode::InvalidArgument, "UNet block type '" + d + "'/'" + u + "' is not supported");
+        if ((d != "CrossAttnDownBlock2D" && d != "DownBlock2D") ||
+            (u != "CrossAttnUpBlock2D" && u != "UpBlock2D")) {
+            return core::fail(ErrorCode::InvalidArgument,
+                              "UNet block type '" + d + "'/'" + u + "' is not supported");
         }
         if (blockOutChannels[i] % normNumGroups != 0 || blockOutChannels[i] % attentionHeads[i] != 0 ||
             attentionHeads[i] <= 0 || transformerLayersPerBlock[i] <= 0) {
@@ -121,7 +130,8 @@ core::Status UNetConfig::validate() const
         }
     }
     if (layersPerBlock <= 0 || crossAttentionDim <= 0) {
-        return core::fail(ErrorCode::InvalidArgument, "UNet layers_per_block and cross_attention_dim must be > 0");
+        return core::fail(ErrorCode::InvalidArgument,
+                          "UNet layers_per_block and cross_attention_dim must be > 0");
     }
     return {};
 }
@@ -165,8 +175,9 @@ core::Result<VaeConfig> VaeConfig::fromJson(const nlohmann::json& j)
         c.sampleSize = j.value("sample_size", c.sampleSize);
         if (!isNullOr(j, "act_fn", "silu") || !isNullOr(j, "shift_factor", nlohmann::json()) ||
             !isNullOr(j, "latents_mean", nlohmann::json())) {
-            core::throwError(ErrorCode::InvalidArgument,
-                             "VAE config uses act_fn/shift_factor/latents_mean, which this engine does not implement");
+            core::throwError(
+                ErrorCode::InvalidArgument,
+                "VAE config uses act_fn/shift_factor/latents_mean, which this engine does not implement");
         }
         if (auto ok = c.validate(); !ok) {
             throw core::HdrError(ok.error());
@@ -178,7 +189,8 @@ core::Result<VaeConfig> VaeConfig::fromJson(const nlohmann::json& j)
 core::Status VaeConfig::validate() const
 {
     if (blockOutChannels.empty() || layersPerBlock <= 0 || normNumGroups <= 0) {
-        return core::fail(ErrorCode::InvalidArgument, "VAE config needs block_out_channels and layers_per_block");
+        return core::fail(ErrorCode::InvalidArgument,
+                          "VAE config needs block_out_channels and layers_per_block");
     }
     for (int64_t ch : blockOutChannels) {
         if (ch % normNumGroups != 0) {

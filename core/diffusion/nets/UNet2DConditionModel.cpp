@@ -12,7 +12,9 @@ bool hasCrossAttention(const std::string& blockType)
 
 } // namespace
 
-UNetDownBlockImpl::UNetDownBlockImpl(const UNetConfig& c, size_t index, int64_t inChannels,
+UNetDownBlockImpl::UNetDownBlockImpl(const UNetConfig& c,
+                                     size_t index,
+                                     int64_t inChannels,
                                      const at::TensorOptions& options)
 {
     const int64_t out = c.blockOutChannels[index];
@@ -22,12 +24,16 @@ UNetDownBlockImpl::UNetDownBlockImpl(const UNetConfig& c, size_t index, int64_t 
         attentions = register_module("attentions", torch::nn::ModuleList());
     }
     for (int64_t i = 0; i < c.layersPerBlock; ++i) {
-        resnetList.push_back(
-            ResnetBlock2D(i == 0 ? inChannels : out, out, c.timeEmbedDim(), c.normNumGroups, c.normEps, options));
+        resnetList.push_back(ResnetBlock2D(
+            i == 0 ? inChannels : out, out, c.timeEmbedDim(), c.normNumGroups, c.normEps, options));
         resnets->push_back(resnetList.back());
         if (attn) {
-            attentionList.push_back(Transformer2DModel(out, c.attentionHeads[index], c.transformerLayersPerBlock[index],
-                                                       c.crossAttentionDim, c.normNumGroups, c.useLinearProjection,
+            attentionList.push_back(Transformer2DModel(out,
+                                                       c.attentionHeads[index],
+                                                       c.transformerLayersPerBlock[index],
+                                                       c.crossAttentionDim,
+                                                       c.normNumGroups,
+                                                       c.useLinearProjection,
                                                        options));
             attentions->push_back(attentionList.back());
         }
@@ -39,7 +45,9 @@ UNetDownBlockImpl::UNetDownBlockImpl(const UNetConfig& c, size_t index, int64_t 
     }
 }
 
-at::Tensor UNetDownBlockImpl::forward(at::Tensor h, const at::Tensor& temb, const at::Tensor& context,
+at::Tensor UNetDownBlockImpl::forward(at::Tensor h,
+                                      const at::Tensor& temb,
+                                      const at::Tensor& context,
                                       std::vector<at::Tensor>& skips) const
 {
     for (size_t i = 0; i < resnetList.size(); ++i) {
@@ -80,8 +88,8 @@ UNetUpBlockImpl::UNetUpBlockImpl(const UNetConfig& c, size_t index, const at::Te
             ResnetBlock2D(resnetIn + skip, out, c.timeEmbedDim(), c.normNumGroups, c.normEps, options));
         resnets->push_back(resnetList.back());
         if (attn) {
-            attentionList.push_back(Transformer2DModel(out, heads, layers, c.crossAttentionDim, c.normNumGroups,
-                                                       c.useLinearProjection, options));
+            attentionList.push_back(Transformer2DModel(
+                out, heads, layers, c.crossAttentionDim, c.normNumGroups, c.useLinearProjection, options));
             attentions->push_back(attentionList.back());
         }
     }
@@ -92,7 +100,9 @@ UNetUpBlockImpl::UNetUpBlockImpl(const UNetConfig& c, size_t index, const at::Te
     }
 }
 
-at::Tensor UNetUpBlockImpl::forward(at::Tensor h, const at::Tensor& temb, const at::Tensor& context,
+at::Tensor UNetUpBlockImpl::forward(at::Tensor h,
+                                    const at::Tensor& temb,
+                                    const at::Tensor& context,
                                     std::vector<at::Tensor>& skips) const
 {
     for (size_t i = 0; i < resnetList.size(); ++i) {
@@ -121,14 +131,20 @@ UNetMidBlockImpl::UNetMidBlockImpl(const UNetConfig& c, const at::TensorOptions&
     attentions = register_module("attentions", torch::nn::ModuleList());
     resnet0 = ResnetBlock2D(ch, ch, c.timeEmbedDim(), c.normNumGroups, c.normEps, options);
     resnet1 = ResnetBlock2D(ch, ch, c.timeEmbedDim(), c.normNumGroups, c.normEps, options);
-    attention = Transformer2DModel(ch, c.attentionHeads.back(), c.transformerLayersPerBlock.back(),
-                                   c.crossAttentionDim, c.normNumGroups, c.useLinearProjection, options);
+    attention = Transformer2DModel(ch,
+                                   c.attentionHeads.back(),
+                                   c.transformerLayersPerBlock.back(),
+                                   c.crossAttentionDim,
+                                   c.normNumGroups,
+                                   c.useLinearProjection,
+                                   options);
     resnets->push_back(resnet0);
     resnets->push_back(resnet1);
     attentions->push_back(attention);
 }
 
-at::Tensor UNetMidBlockImpl::forward(const at::Tensor& h, const at::Tensor& temb, const at::Tensor& context) const
+at::Tensor
+UNetMidBlockImpl::forward(const at::Tensor& h, const at::Tensor& temb, const at::Tensor& context) const
 {
     return resnet1->forward(attention->forward(resnet0->forward(h, temb), context), temb);
 }
@@ -172,8 +188,10 @@ void UNet2DConditionModelImpl::setChannelsLast(bool enabled)
     }
 }
 
-at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sampleIn, const at::Tensor& timestep,
-                                             const at::Tensor& encoderHiddenStates, const AddedCond* addedCond,
+at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sampleIn,
+                                             const at::Tensor& timestep,
+                                             const at::Tensor& encoderHiddenStates,
+                                             const AddedCond* addedCond,
                                              std::map<std::string, at::Tensor>* debug) const
 {
     const auto& c = m_config;
@@ -195,7 +213,8 @@ at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sampleIn, const a
             (*debug)[name] = t.to(at::kFloat).contiguous();
         }
     };
-    const at::MemoryFormat format = m_channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+    const at::MemoryFormat format =
+        m_channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
     const at::Tensor sample = inFormat(sampleIn.to(conv_in->weight.device(), type), format);
     const at::Tensor context = encoderHiddenStates.to(sample.device(), type);
 
@@ -216,11 +235,11 @@ at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sampleIn, const a
         const at::Tensor timeProj =
             timestepFeatures(timeIds.reshape({-1}), c.additionTimeEmbedDim, c.flipSinToCos, c.freqShift);
         keep("add_time_proj", timeProj);
-        const at::Tensor addEmbeds =
-            at::cat({addedCond->textEmbeds.to(sample.device()).to(at::kFloat), timeProj.reshape({batch, -1})}, -1);
+        const at::Tensor addEmbeds = at::cat(
+            {addedCond->textEmbeds.to(sample.device()).to(at::kFloat), timeProj.reshape({batch, -1})}, -1);
         if (addEmbeds.size(1) != c.projectionClassEmbeddingsDim) {
-            throw std::invalid_argument("SDXL text_embeds + 6 time ids give " + std::to_string(addEmbeds.size(1)) +
-                                        " features; the UNet expects " +
+            throw std::invalid_argument("SDXL text_embeds + 6 time ids give " +
+                                        std::to_string(addEmbeds.size(1)) + " features; the UNet expects " +
                                         std::to_string(c.projectionClassEmbeddingsDim));
         }
         const at::Tensor aug = add_embedding->forward(addEmbeds.to(type));

@@ -22,9 +22,14 @@ struct AddedCond {
 // Down block: resnets (+ attentions), optional downsampler.
 class UNetDownBlockImpl : public torch::nn::Module {
 public:
-    UNetDownBlockImpl(const UNetConfig& config, size_t index, int64_t inChannels, const at::TensorOptions& options);
+    UNetDownBlockImpl(const UNetConfig& config,
+                      size_t index,
+                      int64_t inChannels,
+                      const at::TensorOptions& options);
     // Appends every output that the up path uses as a skip connection.
-    at::Tensor forward(at::Tensor h, const at::Tensor& temb, const at::Tensor& context,
+    at::Tensor forward(at::Tensor h,
+                       const at::Tensor& temb,
+                       const at::Tensor& context,
                        std::vector<at::Tensor>& skips) const;
     torch::nn::ModuleList resnets{nullptr}, attentions{nullptr}, downsamplers{nullptr};
     std::vector<ResnetBlock2D> resnetList;
@@ -37,7 +42,9 @@ class UNetUpBlockImpl : public torch::nn::Module {
 public:
     UNetUpBlockImpl(const UNetConfig& config, size_t index, const at::TensorOptions& options);
     // Consumes skips from the back; upsamples to the next skip's size (odd latent sizes).
-    at::Tensor forward(at::Tensor h, const at::Tensor& temb, const at::Tensor& context,
+    at::Tensor forward(at::Tensor h,
+                       const at::Tensor& temb,
+                       const at::Tensor& context,
                        std::vector<at::Tensor>& skips) const;
     torch::nn::ModuleList resnets{nullptr}, attentions{nullptr}, upsamplers{nullptr};
     std::vector<ResnetBlock2D> resnetList;
@@ -65,7 +72,9 @@ public:
     // Inputs are converted to the parameters' dtype; the result has that dtype. When `debug` is
     // given, intermediate activations are stored under the oracle's names (time_proj,
     // time_embedding, add_time_proj, add_embedding, conv_in, down_blocks.i, mid_block, up_blocks.i).
-    at::Tensor forward(const at::Tensor& sample, const at::Tensor& timestep, const at::Tensor& encoderHiddenStates,
+    at::Tensor forward(const at::Tensor& sample,
+                       const at::Tensor& timestep,
+                       const at::Tensor& encoderHiddenStates,
                        const AddedCond* addedCond = nullptr,
                        std::map<std::string, at::Tensor>* debug = nullptr) const;
 

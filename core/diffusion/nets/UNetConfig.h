@@ -18,16 +18,16 @@ struct UNetConfig {
     int64_t outChannels = 4;
     std::vector<int64_t> blockOutChannels{320, 640, 1280, 1280};
     // "CrossAttnDownBlock2D" or "DownBlock2D" / "CrossAttnUpBlock2D" or "UpBlock2D".
-    std::vector<std::string> downBlockTypes{"CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
-                                            "CrossAttnDownBlock2D", "DownBlock2D"};
-    std::vector<std::string> upBlockTypes{"UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D",
-                                          "CrossAttnUpBlock2D"};
+    std::vector<std::string> downBlockTypes{
+        "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"};
+    std::vector<std::string> upBlockTypes{
+        "UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"};
     int64_t layersPerBlock = 2;
     std::vector<int64_t> transformerLayersPerBlock{1, 1, 1, 1}; // per down block; mid uses the last
     std::vector<int64_t> attentionHeads{8, 8, 8, 8};            // per down block (see note above)
     int64_t crossAttentionDim = 768;
     int64_t normNumGroups = 32;
-    double normEps = 1e-5;          // resnets and conv_norm_out; transformer GroupNorm is 1e-6
+    double normEps = 1e-5;            // resnets and conv_norm_out; transformer GroupNorm is 1e-6
     bool useLinearProjection = false; // SD1.5 proj_in/out are 1x1 convs, SDXL Linear
     bool flipSinToCos = true;
     double freqShift = 0.0;

@@ -53,8 +53,8 @@ BracketBenchResult run(const BracketBenchSettings& s)
         vae = take(model->vae());
         r.label = s.model.filename().string();
     }
-    r.label += " " + std::to_string(s.width) + "x" + std::to_string(s.height) + ", " + std::to_string(s.steps) +
-               " steps, CFG";
+    r.label += " " + std::to_string(s.width) + "x" + std::to_string(s.height) + ", " +
+               std::to_string(s.steps) + " steps, CFG";
     at::manual_seed(1);
     PromptEmbeddings prompt;
     prompt.cond = at::randn({1, 77, unet->config().crossAttentionDim});
@@ -87,8 +87,8 @@ BracketBenchResult run(const BracketBenchSettings& s)
         GeneratorNoise noise(makeCpuGenerator(3));
         DenoiseOptions o;
         o.guidanceScale = s.cfg;
-        const at::Tensor out = denoise(*unet, *sched, initialLatents(*sched, shape, noise), prompt, o, &noise,
-                                       core::nullJobContext());
+        const at::Tensor out = denoise(
+            *unet, *sched, initialLatents(*sched, shape, noise), prompt, o, &noise, core::nullJobContext());
         decodeLatents(*vae, out);
     });
     for (int sequential = 0; sequential < 2; ++sequential) {
@@ -102,8 +102,14 @@ BracketBenchResult run(const BracketBenchSettings& s)
             o.previews = false;
             o.sequentialBranches = sequential == 1;
             o.branchStartIndex = branchStartForTimestep(*sched, s.timestep, 0);
-            const BracketedLatents out = generateBrackets(*unet, *vae, *sched, initialLatents(*sched, shape, noise),
-                                                          prompt, o, &noise, core::nullJobContext());
+            const BracketedLatents out = generateBrackets(*unet,
+                                                          *vae,
+                                                          *sched,
+                                                          initialLatents(*sched, shape, noise),
+                                                          prompt,
+                                                          o,
+                                                          &noise,
+                                                          core::nullJobContext());
             r.baseSteps = out.baseSteps;
             r.branchSteps = out.branchSteps;
             unetSeconds = out.unetSeconds;

@@ -1,5 +1,6 @@
 #include "diffusion/pipeline/GenerateRequest.h"
 
+#include "common/AtomicFile.h"
 #include "diffusion/SafetensorsTorch.h"
 #include "diffusion/TorchRuntime.h"
 #include "diffusion/lora/LoraMerge.h"
@@ -7,7 +8,6 @@
 #include "diffusion/pipeline/Pipeline.h"
 #include "diffusion/pipeline/TextToImage.h"
 #include "diffusion/sampling/SchedulerConfig.h"
-#include "common/AtomicFile.h"
 #include "image/TransferFunction.h"
 #include "io/ImageIO.h"
 
@@ -45,11 +45,16 @@ at::ScalarType dtypeFromName(const std::string& name)
 class BatchJob final : public core::JobContext {
 public:
     BatchJob(core::JobContext& parent, double base, double span)
-        : m_parent(parent), m_base(base), m_span(span)
+        : m_parent(parent)
+        , m_base(base)
+        , m_span(span)
     {
     }
     bool isCancelled() const override { return m_parent.isCancelled(); }
-    void setProgress(double f, std::string_view stage) override { m_parent.setProgress(m_base + m_span * f, stage); }
+    void setProgress(double f, std::string_view stage) override
+    {
+        m_parent.setProgress(m_base + m_span * f, stage);
+    }
     void publishPreview(const core::PreviewFrame& frame) override { m_parent.publishPreview(frame); }
 
 private:
@@ -80,7 +85,10 @@ at::Tensor readInitImage(const std::filesystem::path& path, int& width, int& hei
     return out;
 }
 
-std::string sizeText(const std::array<int, 2>& wh) { return std::to_string(wh[0]) + "x" + std::to_string(wh[1]); }
+std::string sizeText(const std::array<int, 2>& wh)
+{
+    return std::to_string(wh[0]) + "x" + std::to_string(wh[1]);
+}
 
 void validate(const GenerateRequest& r)
 {
@@ -89,8 +97,8 @@ void validate(const GenerateRequest& r)
     if (r.batchSize < 1 || r.batchSize > 64) bad("batch size must be 1..64");
     if (r.batchCount < 1 || r.batchCount > 100000) bad("batch count must be at least 1");
     if (!std::isfinite(r.cfg) || r.cfg < 0 || r.cfg > 100) bad("CFG scale must be 0..100");
-    if (r.initImage.empty() && (r.width < 8 || r.height < 8 || r.width % 8 || r.height % 8 || r.width > 8192 ||
-                                r.height > 8192)) {
+    if (r.initImage.empty() &&
+        (r.width < 8 || r.height < 8 || r.width % 8 || r.height % 8 || r.width > 8192 || r.height > 8192)) {
         bad("width and height must be multiples of 8 in 8..8192");
     }
     if (!r.initImage.empty() && !(r.strength > 0.0 && r.strength <= 1.0)) bad("strength must be in (0, 1]");
@@ -142,7 +150,8 @@ std::vector<GeneratedImage> run(const GenerateRequest& r,
         take(encodePromptBatch(model, prompts, negatives, classifierFree, r.promptStyle, r.clipSkip));
     const PromptEmbeddings embeds{text.cond, text.uncond, text.pooled, text.uncondPooled};
 
-    const SchedulerConfig modelScheduler = take(SchedulerConfig::fromJsonText(model.schedulerConfigJson(), "scheduler"));
+    const SchedulerConfig modelScheduler =
+        take(SchedulerConfig::fromJsonText(model.schedulerConfigJson(), "scheduler"));
     const SchedulerConfig samplerConfig = take(configForSampler(r.sampler, modelScheduler));
     UNet2DConditionModel unet = take(model.unet());
     AutoencoderKL vae = take(model.vae());
@@ -166,7 +175,8 @@ std::vector<GeneratedImage> run(const GenerateRequest& r,
     base.batchSize = r.batchSize;
     base.modelName = r.modelPath.filename().string();
     base.modelHash = hash;
-    for (const auto& l : r.loras) base.loras.push_back(formatLoraSpec(l));
+    for (const auto& l : r.loras)
+        base.loras.push_back(formatLoraSpec(l));
     base.promptStyle = r.promptStyle;
     base.clipSkip = r.clipSkip;
     if (!r.initImage.empty()) {
@@ -270,18 +280,21 @@ std::string freeStem(const std::filesystem::path& directory, std::uint64_t seed)
         std::snprintf(number, sizeof number, "%05lld", next);
         const std::string stem = std::string(number) + "-" + std::to_string(seed);
         bool taken = false;
-        for (const char* ext : {".png", ".exr", ".json"}) taken = taken || std::filesystem::exists(directory / (stem + ext), ec);
+        for (const char* ext : {".png", ".exr", ".json"})
+            taken = taken || std::filesystem::exists(directory / (stem + ext), ec);
         if (!taken) return stem;
     }
 }
 
 } // namespace
 
-core::Result<std::vector<GeneratedImage>>
-generate(const GenerateRequest& request, StableDiffusionModel& model, core::JobContext& job, const GeneratedImageCallback& onImage)
+core::Result<std::vector<GeneratedImage>> generate(const GenerateRequest& request,
+                                                   StableDiffusionModel& model,
+                                                   core::JobContext& job,
+                                                   const GeneratedImageCallback& onImage)
 {
-    return core::guarded(ErrorCode::Internal, request.modelPath.string(),
-                         [&] { return run(request, model, job, onImage); });
+    return core::guarded(
+        ErrorCode::Internal, request.modelPath.string(), [&] { return run(request, model, job, onImage); });
 }
 
 core::Result<std::vector<GeneratedImage>>
@@ -330,8 +343,9 @@ GenerateRequest requestFromParameters(const GenerationParameters& p, const Gener
     return r;
 }
 
-core::Result<std::vector<std::filesystem::path>>
-writeGeneratedImage(const GeneratedImage& image, const std::filesystem::path& directory, const std::string& format)
+core::Result<std::vector<std::filesystem::path>> writeGeneratedImage(const GeneratedImage& image,
+                                                                     const std::filesystem::path& directory,
+                                                                     const std::string& format)
 {
     if (format != "png" && format != "exr") {
         return core::fail(ErrorCode::InvalidArgument, "unknown output format '" + format + "' (png or exr)");
@@ -357,12 +371,14 @@ writeGeneratedImage(const GeneratedImage& image, const std::filesystem::path& di
         display.metadata.attributes["parameters"] = infotext;
         options.format = core::FileFormat::Png;
         options.sampleType = core::SampleType::U8;
-        if (auto s = core::writeDisplayImage(display, imagePath, options); !s) return tl::unexpected(s.error());
+        if (auto s = core::writeDisplayImage(display, imagePath, options); !s)
+            return tl::unexpected(s.error());
     } else {
         core::ImageF linear(image.width, image.height, 3);
         const core::Transfer srgb = core::Transfer::srgb();
         float* dst = linear.data();
-        for (std::size_t i = 0; i < n; ++i) dst[i] = core::decode(srgb, image.srgb[i]);
+        for (std::size_t i = 0; i < n; ++i)
+            dst[i] = core::decode(srgb, image.srgb[i]);
         linear.metadata.attributes["parameters"] = infotext;
         options.format = core::FileFormat::Exr;
         options.sampleType = core::SampleType::Float;
@@ -372,7 +388,8 @@ writeGeneratedImage(const GeneratedImage& image, const std::filesystem::path& di
     const auto jsonPath = directory / (stem + ".json");
     const std::string json = toJson(image.parameters) + "\n";
     const auto* bytes = reinterpret_cast<const std::byte*>(json.data());
-    if (auto s = core::writeFileAtomically(jsonPath, {bytes, json.size()}, false); !s) return tl::unexpected(s.error());
+    if (auto s = core::writeFileAtomically(jsonPath, {bytes, json.size()}, false); !s)
+        return tl::unexpected(s.error());
     written.push_back(jsonPath);
     return written;
 }
@@ -386,7 +403,8 @@ core::Status writeLatentsFile(const std::vector<GeneratedImage>& images, const s
             if (image.latentShape != images.front().latentShape) {
                 throwError(ErrorCode::InvalidArgument, "the images have different latent sizes");
             }
-            parts.push_back(at::from_blob(const_cast<float*>(image.latents.data()), image.latentShape, at::kFloat));
+            parts.push_back(
+                at::from_blob(const_cast<float*>(image.latents.data()), image.latentShape, at::kFloat));
         }
         const auto status = writeSafetensors(path, {{"latents", at::cat(parts, 0)}});
         if (!status) throw core::HdrError(status.error());

@@ -84,8 +84,9 @@ GenerateRequest requestFromParameters(const GenerationParameters& p, const Gener
 // past every existing file (never overwrites). PNG: 8-bit sRGB with the "parameters" text chunk;
 // EXR: float, linearised sRGB (Rec.709 primaries), no 8-bit quantisation, parameters as string
 // attribute. Returns the written paths.
-core::Result<std::vector<std::filesystem::path>>
-writeGeneratedImage(const GeneratedImage& image, const std::filesystem::path& directory, const std::string& format);
+core::Result<std::vector<std::filesystem::path>> writeGeneratedImage(const GeneratedImage& image,
+                                                                     const std::filesystem::path& directory,
+                                                                     const std::string& format);
 
 // One safetensors file with one tensor "latents" [N, 4, h/8, w/8] float32 (all images, in order).
 core::Status writeLatentsFile(const std::vector<GeneratedImage>& images, const std::filesystem::path& path);

@@ -98,8 +98,8 @@ private:
         }
     }
 
-    std::array<std::uint32_t, 8> m_state{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                         0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    std::array<std::uint32_t, 8> m_state{
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
     std::array<unsigned char, 64> m_block{};
     std::size_t m_fill = 0;
     std::uint64_t m_length = 0;
@@ -278,7 +278,8 @@ std::string formatA1111Parameters(const GenerationParameters& p)
     if (p.targetSize) kv.emplace_back("Target size", *p.targetSize);
     if (!p.loras.empty()) {
         std::string joined;
-        for (const auto& l : p.loras) joined += (joined.empty() ? "" : "; ") + l;
+        for (const auto& l : p.loras)
+            joined += (joined.empty() ? "" : "; ") + l;
         kv.emplace_back("LoRA", joined);
     }
     kv.emplace_back("Prompt style", p.promptStyle);
@@ -302,16 +303,19 @@ core::Result<GenerationParameters> parseA1111Parameters(std::string_view textVie
         {
             std::string text(textView);
             std::istringstream in(text);
-            for (std::string line; std::getline(in, line);) lines.push_back(line);
+            for (std::string line; std::getline(in, line);)
+                lines.push_back(line);
         }
-        while (!lines.empty() && trim(lines.back()).empty()) lines.pop_back();
+        while (!lines.empty() && trim(lines.back()).empty())
+            lines.pop_back();
         if (lines.empty()) {
             throw core::HdrError(ErrorCode::InvalidArgument, "the generation parameters text is empty");
         }
         const std::string last = lines.back();
         std::map<std::string, std::string> values;
         int matches = 0;
-        for (auto it = std::sregex_iterator(last.begin(), last.end(), entry); it != std::sregex_iterator(); ++it) {
+        for (auto it = std::sregex_iterator(last.begin(), last.end(), entry); it != std::sregex_iterator();
+             ++it) {
             values[trim((*it)[1].str())] = unquoteValue(trim((*it)[2].str()));
             ++matches;
         }
@@ -340,7 +344,8 @@ core::Result<GenerationParameters> parseA1111Parameters(std::string_view textVie
         };
         try {
             if (auto v = get("Steps")) p.steps = std::stoi(*v);
-            if (auto v = get("Sampler")) p.sampler = samplerFromDisplay(*v, get("Schedule type").value_or(""));
+            if (auto v = get("Sampler"))
+                p.sampler = samplerFromDisplay(*v, get("Schedule type").value_or(""));
             if (auto v = get("CFG scale")) p.cfg = std::stod(*v);
             if (auto v = get("Seed")) p.seed = std::stoull(*v);
             if (auto v = get("Size")) std::tie(p.width, p.height) = parseSize(*v, 'x');
@@ -364,7 +369,8 @@ core::Result<GenerationParameters> parseA1111Parameters(std::string_view textVie
             p.promptStyle = get("Prompt style").value_or("a1111");
             p.initImage = get("Init image").value_or("");
         } catch (const std::logic_error&) {
-            throw core::HdrError(ErrorCode::InvalidArgument, "a number in the parameters line is not valid: " + last);
+            throw core::HdrError(ErrorCode::InvalidArgument,
+                                 "a number in the parameters line is not valid: " + last);
         }
         return p;
     });
@@ -404,7 +410,8 @@ core::Result<GenerationParameters> readParametersFrom(const std::filesystem::pat
         const auto& attributes = image->metadata.attributes;
         const auto it = attributes.find("parameters");
         if (it == attributes.end()) {
-            return core::fail(ErrorCode::InvalidArgument, "the image has no \"parameters\" metadata", path.string());
+            return core::fail(
+                ErrorCode::InvalidArgument, "the image has no \"parameters\" metadata", path.string());
         }
         return parseA1111Parameters(it->second);
     }

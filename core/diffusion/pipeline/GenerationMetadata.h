@@ -32,9 +32,9 @@ struct GenerationParameters {
     std::string modelHash;          // AutoV2: first 10 hex digits of SHA-256 (empty: unknown)
     std::vector<std::string> loras; // "path:strength" (formatLoraSpec)
     std::string promptStyle = "a1111";
-    int clipSkip = 0;                  // diffusers clip_skip (A1111 "Clip skip" = this + 1)
-    std::optional<double> strength;    // img2img denoising strength
-    std::string initImage;             // img2img input path (our key; A1111 does not store it)
+    int clipSkip = 0;               // diffusers clip_skip (A1111 "Clip skip" = this + 1)
+    std::optional<double> strength; // img2img denoising strength
+    std::string initImage;          // img2img input path (our key; A1111 does not store it)
     std::optional<std::string> originalSize, cropTopLeft, targetSize; // SDXL "WxH", "T,L"
 };
 

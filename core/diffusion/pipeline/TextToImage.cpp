@@ -40,10 +40,15 @@ core::Result<EncodedPromptBatch> encodePromptBatch(StableDiffusionModel& model,
     TextConditioningOptions options;
     options.style = *style;
     options.clipSkip = clipSkip;
-    auto embeds = encodePrompts(encoders, prompts, classifierFree, classifierFree ? negatives : std::vector<std::optional<std::string>>{},
+    auto embeds = encodePrompts(encoders,
+                                prompts,
+                                classifierFree,
+                                classifierFree ? negatives : std::vector<std::optional<std::string>>{},
                                 options);
     if (!embeds) return tl::unexpected(embeds.error());
-    return EncodedPromptBatch{embeds->promptEmbeds, embeds->negativePromptEmbeds, embeds->pooledPromptEmbeds,
+    return EncodedPromptBatch{embeds->promptEmbeds,
+                              embeds->negativePromptEmbeds,
+                              embeds->pooledPromptEmbeds,
                               embeds->negativePooledPromptEmbeds};
 }
 

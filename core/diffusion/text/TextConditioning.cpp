@@ -44,10 +44,10 @@ at::Tensor applyEmphasis(const at::Tensor& z, const at::Tensor& weights)
 }
 
 core::Result<EncodedPrompts> encodePrompts(const TextEncoderSet& encoders,
-                                             const std::vector<std::string>& prompts,
-                                             bool classifierFree,
-                                             const std::vector<std::optional<std::string>>& negativePrompts,
-                                             const TextConditioningOptions& options)
+                                           const std::vector<std::string>& prompts,
+                                           bool classifierFree,
+                                           const std::vector<std::optional<std::string>>& negativePrompts,
+                                           const TextConditioningOptions& options)
 {
     if (!encoders.tokenizer || !encoders.textEncoder || (encoders.textEncoder2 && !encoders.tokenizer2))
         return core::fail(ErrorCode::InvalidArgument,

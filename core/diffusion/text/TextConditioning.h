@@ -58,10 +58,10 @@ struct EncodedPrompts {
 // prompts: the batch. classifierFree: also produce negative embeddings; negativePrompts is then
 // empty (no negative prompt for any image) or one entry per prompt (nullopt = none given).
 core::Result<EncodedPrompts> encodePrompts(const TextEncoderSet& encoders,
-                                             const std::vector<std::string>& prompts,
-                                             bool classifierFree,
-                                             const std::vector<std::optional<std::string>>& negativePrompts,
-                                             const TextConditioningOptions& options = {});
+                                           const std::vector<std::string>& prompts,
+                                           bool classifierFree,
+                                           const std::vector<std::optional<std::string>>& negativePrompts,
+                                           const TextConditioningOptions& options = {});
 
 // A1111 "Original" emphasis on one chunk: z [L, C] (or [B, L, C] with weights [B, L]) times
 // weights, rescaled so the mean over all elements is unchanged.

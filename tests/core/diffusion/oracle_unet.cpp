@@ -40,11 +40,15 @@ void runUnet(const OracleCase& c, OracleReport& report)
     for (int j = 0; c.has("in.timestep." + std::to_string(j)); ++j) {
         const std::string sj = "." + std::to_string(j);
         std::map<std::string, at::Tensor> debug;
-        const at::Tensor out = unet->forward(sample, c.tensor("in.timestep" + sj), context,
-                                             added.textEmbeds.defined() ? &added : nullptr, &debug);
+        const at::Tensor out = unet->forward(sample,
+                                             c.tensor("in.timestep" + sj),
+                                             context,
+                                             added.textEmbeds.defined() ? &added : nullptr,
+                                             &debug);
         for (const auto& [name, value] : debug) {
             if (c.has("debug." + name + sj)) {
-                report.expectClose("debug." + name + sj, value, c.tensor("debug." + name + sj), kComponentAtol);
+                report.expectClose(
+                    "debug." + name + sj, value, c.tensor("debug." + name + sj), kComponentAtol);
             }
         }
         report.expectClose("out.sample" + sj, out, c.tensor("out.sample" + sj), kComponentAtol);

@@ -41,7 +41,8 @@ void runVae(const OracleCase& c, OracleReport& report)
     const at::Tensor decoded = vae->decode(c.tensor("in.latents"));
     report.expectClose("out.decoded", decoded, c.tensor("out.decoded"), kComponentAtol);
     report.note("max|diff| mean " +
-                std::to_string((dist.mean - c.tensor("out.latent_mean")).abs().max().item<double>()) + ", decoded " +
+                std::to_string((dist.mean - c.tensor("out.latent_mean")).abs().max().item<double>()) +
+                ", decoded " +
                 std::to_string((decoded - c.tensor("out.decoded")).abs().max().item<double>()));
 }
 

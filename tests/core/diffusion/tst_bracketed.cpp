@@ -25,7 +25,10 @@ namespace {
 
 constexpr const char* kModel = "oracle/models/tiny-sd15/unet.safetensors";
 
-fs::path tinyDir() { return hdr::test::sharedPath("oracle/models/tiny-sd15"); }
+fs::path tinyDir()
+{
+    return hdr::test::sharedPath("oracle/models/tiny-sd15");
+}
 
 template <typename T> T take(hdr::core::Result<T> r)
 {
@@ -55,7 +58,8 @@ Tiny loadTiny()
     return t;
 }
 
-std::unique_ptr<Scheduler> schedulerFor(const StableDiffusionModel& model, const std::string& sampler, int steps)
+std::unique_ptr<Scheduler>
+schedulerFor(const StableDiffusionModel& model, const std::string& sampler, int steps)
 {
     const auto base = take(SchedulerConfig::fromJsonText(model.schedulerConfigJson()));
     auto s = makeScheduler(take(configForSampler(sampler, base)));
@@ -66,7 +70,10 @@ std::unique_ptr<Scheduler> schedulerFor(const StableDiffusionModel& model, const
 // Cancels when a progress stage starts with `trigger`.
 class CancelAt final : public hdr::core::JobContext {
 public:
-    explicit CancelAt(std::string trigger) : m_trigger(std::move(trigger)) {}
+    explicit CancelAt(std::string trigger)
+        : m_trigger(std::move(trigger))
+    {
+    }
     bool isCancelled() const override { return m_cancelled; }
     void setProgress(double, std::string_view stage) override
     {
@@ -149,12 +156,19 @@ private slots:
         }
         // Radiance doubles per stop of the ramp: 6 stops across the width, far beyond one LDR image.
         const float left = merged->radiance.pixel(2, 32)[0], right = merged->radiance.pixel(93, 32)[0];
-        QVERIFY2(std::abs(std::log2(right / left) - 6.0 * 91.0 / 95.0) < 0.1, qPrintable(QString::number(right / left)));
+        QVERIFY2(std::abs(std::log2(right / left) - 6.0 * 91.0 / 95.0) < 0.1,
+                 qPrintable(QString::number(right / left)));
 
         QTemporaryDir dir;
-        BracketOutputSettings settings{fs::path(dir.path().toStdString()), "123", {"png", "tiff", "exr", "hdr", "dng"},
-                                       true, true, true, false};
-        auto files = writeBracketOutputs(*merged, brackets, {}, {{"test", true}}, settings, hdr::core::nullJobContext());
+        BracketOutputSettings settings{fs::path(dir.path().toStdString()),
+                                       "123",
+                                       {"png", "tiff", "exr", "hdr", "dng"},
+                                       true,
+                                       true,
+                                       true,
+                                       false};
+        auto files = writeBracketOutputs(
+            *merged, brackets, {}, {{"test", true}}, settings, hdr::core::nullJobContext());
         HDR_VERIFY_OK(files);
         QCOMPARE(files->size(), std::size_t(6 + 1 + 3 + 1));
         for (const auto& f : *files) {
@@ -195,7 +209,12 @@ private slots:
         plainOptions.guidanceScale = 7.0;
         std::vector<at::Tensor> plainSteps;
         plainOptions.onStep = [&](const StepProgress& p) { plainSteps.push_back(p.latents->clone()); };
-        const at::Tensor plain = denoise(*t.unet, *plainScheduler, start, t.prompt, plainOptions, &plainNoise,
+        const at::Tensor plain = denoise(*t.unet,
+                                         *plainScheduler,
+                                         start,
+                                         t.prompt,
+                                         plainOptions,
+                                         &plainNoise,
                                          hdr::core::nullJobContext());
 
         auto scheduler = schedulerFor(*t.model, sampler.toStdString(), steps);
@@ -206,8 +225,8 @@ private slots:
         options.strategy = BracketStrategy::Calibrated;
         options.branchStartIndex = 4;
         options.guidanceScale = 7.0;
-        const BracketedLatents result =
-            generateBrackets(*t.unet, *t.vae, *scheduler, start2, t.prompt, options, &noise, hdr::core::nullJobContext());
+        const BracketedLatents result = generateBrackets(
+            *t.unet, *t.vae, *scheduler, start2, t.prompt, options, &noise, hdr::core::nullJobContext());
         QCOMPARE(result.baseSteps, 4);
         QCOMPARE(result.branchSteps, 2);
         QVERIFY(at::allclose(result.thresholdLatents, plainSteps[3], 1e-5, 1e-5));
@@ -230,8 +249,8 @@ private slots:
             BracketedOptions options;
             options.branchStartIndex = branchStartForFraction(*scheduler, 0.25, 0);
             options.sequentialBranches = sequential == 1;
-            runs[sequential] =
-                generateBrackets(*t.unet, *t.vae, *scheduler, start, t.prompt, options, &noise, hdr::core::nullJobContext());
+            runs[sequential] = generateBrackets(
+                *t.unet, *t.vae, *scheduler, start, t.prompt, options, &noise, hdr::core::nullJobContext());
         }
         QCOMPARE(runs[0].baseSteps, 6);
         QCOMPARE(runs[0].branchSteps, 2);
@@ -254,13 +273,13 @@ private slots:
         BracketedOptions options;
         options.branchStartIndex = branchStartForTimestep(*scheduler, 200.0, 0);
         QVERIFY(options.branchStartIndex < 8);
-        const BracketedLatents r =
-            generateBrackets(*t.unet, *t.vae, *scheduler, start, t.prompt, options, &noise, hdr::core::nullJobContext());
+        const BracketedLatents r = generateBrackets(
+            *t.unet, *t.vae, *scheduler, start, t.prompt, options, &noise, hdr::core::nullJobContext());
         const at::Tensor means = r.branchLatents.select(1, 0).mean({1, 2});
         QVERIFY(at::allclose(means, at::tensor({-0.5f, 0.0f, 0.5f}), 1e-5, 1e-5));
         const at::Tensor brightness = srgbToLinear(r.images).mean({1, 2, 3});
-        qInfo() << "mean linear brightness per bracket:" << brightness[0].item<double>() << brightness[1].item<double>()
-                << brightness[2].item<double>();
+        qInfo() << "mean linear brightness per bracket:" << brightness[0].item<double>()
+                << brightness[1].item<double>() << brightness[2].item<double>();
         QVERIFY(brightness[0].item<double>() < brightness[1].item<double>());
         QVERIFY(brightness[1].item<double>() < brightness[2].item<double>());
     }
@@ -289,8 +308,19 @@ private slots:
         }
         std::ifstream in(fs::path(dir.path().toStdString()) / "1700000000.json");
         const auto json = nlohmann::json::parse(in);
-        for (const char* key : {"prompt", "negative", "seed", "steps", "cfg", "sampler", "evs", "strategy",
-                                "branchStartIndex", "unetCalls", "calibrationOffsets", "width", "model"}) {
+        for (const char* key : {"prompt",
+                                "negative",
+                                "seed",
+                                "steps",
+                                "cfg",
+                                "sampler",
+                                "evs",
+                                "strategy",
+                                "branchStartIndex",
+                                "unetCalls",
+                                "calibrationOffsets",
+                                "width",
+                                "model"}) {
             QVERIFY2(json["parameters"].contains(key), key);
         }
         QCOMPARE(json["brackets"].size(), std::size_t(3));

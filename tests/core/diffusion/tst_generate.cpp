@@ -45,7 +45,8 @@ double maxDiff(const std::vector<float>& a, const std::vector<float>& b)
 {
     if (a.size() != b.size()) return INFINITY;
     double m = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, double(std::abs(a[i] - b[i])));
+    for (std::size_t i = 0; i < a.size(); ++i)
+        m = std::max(m, double(std::abs(a[i] - b[i])));
     return m;
 }
 
@@ -75,8 +76,10 @@ private slots:
 
     void sha256KnownValues()
     {
-        QCOMPARE(sha256Hex(""), std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
-        QCOMPARE(sha256Hex("abc"), std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QCOMPARE(sha256Hex(""),
+                 std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(sha256Hex("abc"),
+                 std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
         // Two blocks (56 bytes: the padding spills into a second block).
         QCOMPARE(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
                  std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
@@ -111,7 +114,8 @@ private slots:
         p.originalSize = "2048x1024";
         p.cropTopLeft = "16,8";
         const std::string text = formatA1111Parameters(p);
-        QVERIFY(text.find("\nNegative prompt: blurry, low quality\nSteps: 30, Sampler: DPM++ 2M Karras, CFG scale: 6.5, "
+        QVERIFY(text.find("\nNegative prompt: blurry, low quality\nSteps: 30, Sampler: DPM++ 2M Karras, CFG "
+                          "scale: 6.5, "
                           "Seed: 1234567890123, Size: 768x512, Model hash: abcdef1234") != std::string::npos);
         QVERIFY(text.find("Clip skip: 2") != std::string::npos);
         auto back = parseA1111Parameters(text);
@@ -214,7 +218,6 @@ private slots:
         QCOMPARE((*again)[0].latents, (*all)[2].latents);
         QCOMPARE((*again)[1].latents, (*all)[3].latents);
 
-
         // Reproducing image 1 of batch 1 from its metadata gives it again.
         const auto params = parseA1111Parameters(formatA1111Parameters((*all)[3].parameters));
         HDR_VERIFY_OK(params);
@@ -291,9 +294,10 @@ private slots:
         QTemporaryDir dir;
         const auto loraPath = std::filesystem::path(dir.path().toStdString()) / "tiny.safetensors";
         HDR_VERIFY_OK(writeSafetensors(
-            loraPath, {{kohya + ".lora_down.weight", at::randn({rank, weight.size(1)}, gen, at::kFloat)},
-                       {kohya + ".lora_up.weight", at::randn({weight.size(0), rank}, gen, at::kFloat)},
-                       {kohya + ".alpha", at::scalar_tensor(2.0f)}}));
+            loraPath,
+            {{kohya + ".lora_down.weight", at::randn({rank, weight.size(1)}, gen, at::kFloat)},
+             {kohya + ".lora_up.weight", at::randn({weight.size(0), rank}, gen, at::kFloat)},
+             {kohya + ".alpha", at::scalar_tensor(2.0f)}}));
         const at::Tensor before = weight.clone();
 
         core::NullJobContext job;
@@ -340,7 +344,8 @@ private slots:
         image.width = 16;
         image.height = 8;
         image.srgb.resize(16 * 8 * 3);
-        for (std::size_t i = 0; i < image.srgb.size(); ++i) image.srgb[i] = float(i % 97) / 96.0f;
+        for (std::size_t i = 0; i < image.srgb.size(); ++i)
+            image.srgb[i] = float(i % 97) / 96.0f;
         image.latents.assign(4 * 1 * 2, 0.5f);
         image.latentShape = {1, 4, 1, 2};
         image.parameters.prompt = "ünïcode prompt, with: colon";

@@ -10,8 +10,8 @@
 #include "support/TestSupport.h"
 
 #include <c10/core/InferenceMode.h>
-#include <torch/version.h>
 #include <nlohmann/json.hpp>
+#include <torch/version.h>
 
 #include <QtTest>
 
@@ -95,7 +95,8 @@ private slots:
         const at::Tensor chunked = attention(qkv[0], qkv[1], qkv[2], 4, AttentionBackend::Chunked);
         QVERIFY2(maxDiff(ref, chunked) < 1e-5, qPrintable(QString::number(maxDiff(ref, chunked))));
         // Against a direct formula for one head.
-        const at::Tensor q0 = qkv[0].narrow(-1, 16, 16), k0 = qkv[1].narrow(-1, 16, 16), v0 = qkv[2].narrow(-1, 16, 16);
+        const at::Tensor q0 = qkv[0].narrow(-1, 16, 16), k0 = qkv[1].narrow(-1, 16, 16),
+                         v0 = qkv[2].narrow(-1, 16, 16);
         const at::Tensor direct = at::softmax(at::matmul(q0, k0.transpose(1, 2)) / 4.0, -1).matmul(v0);
         QVERIFY(maxDiff(direct, ref.narrow(-1, 16, 16)) < 1e-5);
 
@@ -111,17 +112,18 @@ private slots:
 
     void configFromJson()
     {
-        nlohmann::json j = {{"block_out_channels", {320, 640, 1280}},
-                            {"down_block_types", {"DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"}},
-                            {"up_block_types", {"CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"}},
-                            {"transformer_layers_per_block", {1, 2, 10}},
-                            {"attention_head_dim", {5, 10, 20}},
-                            {"cross_attention_dim", 2048},
-                            {"use_linear_projection", true},
-                            {"addition_embed_type", "text_time"},
-                            {"addition_time_embed_dim", 256},
-                            {"projection_class_embeddings_input_dim", 2816},
-                            {"sample_size", 128}};
+        nlohmann::json j = {
+            {"block_out_channels", {320, 640, 1280}},
+            {"down_block_types", {"DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"}},
+            {"up_block_types", {"CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"}},
+            {"transformer_layers_per_block", {1, 2, 10}},
+            {"attention_head_dim", {5, 10, 20}},
+            {"cross_attention_dim", 2048},
+            {"use_linear_projection", true},
+            {"addition_embed_type", "text_time"},
+            {"addition_time_embed_dim", 256},
+            {"projection_class_embeddings_input_dim", 2816},
+            {"sample_size", 128}};
         auto c = UNetConfig::fromJson(j);
         HDR_VERIFY_OK(c);
         const UNetConfig x = UNetConfig::sdxlBase();
@@ -135,7 +137,8 @@ private slots:
         j["attention_head_dim"] = {5, 10};
         QVERIFY(!UNetConfig::fromJson(j));
 
-        auto v = VaeConfig::fromJson({{"block_out_channels", {128, 256, 512, 512}}, {"scaling_factor", 0.13025}});
+        auto v =
+            VaeConfig::fromJson({{"block_out_channels", {128, 256, 512, 512}}, {"scaling_factor", 0.13025}});
         HDR_VERIFY_OK(v);
         QCOMPARE(v->downscale(), int64_t(8));
         QVERIFY(v->forceUpcast);
@@ -154,12 +157,15 @@ private slots:
         const auto sd15Params = sd15->named_parameters();
         QCOMPARE(sd15Params["down_blocks.0.attentions.0.proj_in.weight"].sizes().vec(),
                  (std::vector<int64_t>{320, 320, 1, 1}));
-        QCOMPARE(sd15Params["up_blocks.1.attentions.2.transformer_blocks.0.ff.net.0.proj.weight"].sizes().vec(),
-                 (std::vector<int64_t>{10240, 1280}));
+        QCOMPARE(
+            sd15Params["up_blocks.1.attentions.2.transformer_blocks.0.ff.net.0.proj.weight"].sizes().vec(),
+            (std::vector<int64_t>{10240, 1280}));
         const auto sdxlParams = sdxl->named_parameters();
-        QCOMPARE(sdxlParams["down_blocks.2.attentions.1.transformer_blocks.9.attn2.to_k.weight"].sizes().vec(),
-                 (std::vector<int64_t>{1280, 2048}));
-        QCOMPARE(sdxlParams["add_embedding.linear_1.weight"].sizes().vec(), (std::vector<int64_t>{1280, 2816}));
+        QCOMPARE(
+            sdxlParams["down_blocks.2.attentions.1.transformer_blocks.9.attn2.to_k.weight"].sizes().vec(),
+            (std::vector<int64_t>{1280, 2048}));
+        QCOMPARE(sdxlParams["add_embedding.linear_1.weight"].sizes().vec(),
+                 (std::vector<int64_t>{1280, 2816}));
         QVERIFY(vae->named_parameters().contains("decoder.mid_block.attentions.0.to_out.0.bias"));
 
         // (libtorch 1.13 has no meta kernel for convolution, so full-size forward shapes are
@@ -208,7 +214,8 @@ private slots:
             at::manual_seed(3);
             const at::Tensor sample = at::randn({2, 4, 13, 9}); // not a multiple of 2^levels
             const at::Tensor context = at::randn({2, 77, config.crossAttentionDim});
-            AddedCond added{at::randn({2, 16}), at::tensor({128.f, 96.f, 0.f, 0.f, 128.f, 96.f}).repeat({2, 1})};
+            AddedCond added{at::randn({2, 16}),
+                            at::tensor({128.f, 96.f, 0.f, 0.f, 128.f, 96.f}).repeat({2, 1})};
             const AddedCond* cond = config.hasTextTime() ? &added : nullptr;
             const at::Tensor t = at::tensor({999.0, 10.5}, at::kDouble);
             const at::Tensor out = unet->forward(sample, t, context, cond);
@@ -216,11 +223,12 @@ private slots:
             QVERIFY(at::isfinite(out).all().item<bool>());
             // Per-sample fractional timesteps: sample 1 alone at t=10.5 gives the same result.
             AddedCond one{added.textEmbeds.narrow(0, 1, 1), added.timeIds.narrow(0, 1, 1)};
-            const at::Tensor single = unet->forward(sample.narrow(0, 1, 1), at::full({}, 10.5),
-                                                    context.narrow(0, 1, 1), cond ? &one : nullptr);
-            QVERIFY2(maxDiff(single, out.narrow(0, 1, 1)) < 1e-5, qPrintable(QString::number(maxDiff(single, out.narrow(0, 1, 1)))));
-            const at::Tensor rounded = unet->forward(sample.narrow(0, 1, 1), at::full({}, 10.0),
-                                                     context.narrow(0, 1, 1), cond ? &one : nullptr);
+            const at::Tensor single = unet->forward(
+                sample.narrow(0, 1, 1), at::full({}, 10.5), context.narrow(0, 1, 1), cond ? &one : nullptr);
+            QVERIFY2(maxDiff(single, out.narrow(0, 1, 1)) < 1e-5,
+                     qPrintable(QString::number(maxDiff(single, out.narrow(0, 1, 1)))));
+            const at::Tensor rounded = unet->forward(
+                sample.narrow(0, 1, 1), at::full({}, 10.0), context.narrow(0, 1, 1), cond ? &one : nullptr);
             QVERIFY(maxDiff(rounded, single) > 1e-5); // fractional timesteps are not rounded
 
             // Channels-last and the chunked attention give the same result.
@@ -251,8 +259,8 @@ private slots:
         // Smooth input: a constant per channel plus a small low-frequency variation, so that every
         // tile sees nearly the global GroupNorm/attention statistics (real VAEs are local; random
         // ones are not, so a strongly varying input would measure the weights, not the tiling).
-        const at::Tensor latents = at::tensor({0.8f, -0.5f, 0.3f, -1.0f}).view({1, 4, 1, 1}) +
-                                   smoothField(4, 32, 24) * 0.05;
+        const at::Tensor latents =
+            at::tensor({0.8f, -0.5f, 0.3f, -1.0f}).view({1, 4, 1, 1}) + smoothField(4, 32, 24) * 0.05;
         const at::Tensor full = vae->decode(latents);
         QCOMPARE(full.sizes().vec(), (std::vector<int64_t>{1, 3, 256, 192}));
 
@@ -273,7 +281,8 @@ private slots:
         QVERIFY(maxDiff(vae->decodeTiled(latents, VaeTiling{64, 8}, job), full) < 1e-6);
 
         // Encode: shapes, logvar clamp, tiled encode close to untiled on a smooth image.
-        const at::Tensor image = at::tensor({0.5f, -0.2f, 0.1f}).view({1, 3, 1, 1}) + smoothField(3, 128, 96) * 0.05;
+        const at::Tensor image =
+            at::tensor({0.5f, -0.2f, 0.1f}).view({1, 3, 1, 1}) + smoothField(3, 128, 96) * 0.05;
         const LatentDist dist = vae->encode(image);
         QCOMPARE(dist.mean.sizes().vec(), (std::vector<int64_t>{1, 4, 16, 12}));
         QVERIFY(maxDiff(dist.std, (dist.logvar * 0.5).exp()) < 1e-6);

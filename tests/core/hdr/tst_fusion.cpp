@@ -246,7 +246,8 @@ private slots:
         HDR_VERIFY_OK(fused);
         // The sky is clipped in the bright frame and dark in the dark one: fused lands in between.
         const float skyFused = fused->pixel(96, 3)[2];
-        QVERIFY2(skyFused > stack[0].pixel(96, 3)[2] && skyFused < 0.99f, qPrintable(QString::number(skyFused)));
+        QVERIFY2(skyFused > stack[0].pixel(96, 3)[2] && skyFused < 0.99f,
+                 qPrintable(QString::number(skyFused)));
         // The shadow is black-ish in the dark frame, lifted in the fused image.
         const float shadow = fused->pixel(layout.shadowX, layout.shadowY)[1];
         QVERIFY(shadow > stack[0].pixel(layout.shadowX, layout.shadowY)[1] + 0.05f);
@@ -293,7 +294,8 @@ private slots:
         const std::vector<ImageF> mismatched{ImageF(8, 8, 3), ImageF(8, 9, 3)};
         auto r = fuseMertens(mismatched, MertensParams{}, nullJobContext());
         QVERIFY(!r);
-        QCOMPARE(QString::fromLatin1(nameOf(r.error().code)), QString::fromLatin1(nameOf(ErrorCode::InvalidArgument)));
+        QCOMPARE(QString::fromLatin1(nameOf(r.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::InvalidArgument)));
         QVERIFY(QString::fromStdString(r.error().message).contains(QStringLiteral("same size")));
         QVERIFY(!fuseMertens({}, MertensParams{}, nullJobContext()));
         QVERIFY(!(MertensParams{-1, 1, 1}.validate()));
@@ -303,7 +305,8 @@ private slots:
         const std::vector<ImageF> two{ImageF(8, 8, 3), ImageF(8, 8, 3)};
         auto c = fuseMertens(two, MertensParams{}, cancelled);
         QVERIFY(!c);
-        QCOMPARE(QString::fromLatin1(nameOf(c.error().code)), QString::fromLatin1(nameOf(ErrorCode::Cancelled)));
+        QCOMPARE(QString::fromLatin1(nameOf(c.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode::Cancelled)));
     }
     void srgbSignalRoundTripsCodeValues()
     {
