@@ -41,7 +41,8 @@ const CommandSpec kSpec{
     "        oiiotool process) and Radiance RGBE read against OpenCV imread, on the shared data files.\n"
     "gainmap: Ultra HDR encode/decode of a 12 MP image (--megapixels) against numpy/OpenCV doing the same.\n"
     "fusion: Mertens exposure fusion of a 4 x 12 MP 8-bit bracket against enfuse and OpenCV MergeMertens.\n"
-    "merge:  bracket merge to HDR (St. Louis 4 x 5.9 MP) vs OpenCV MergeDebevec, luminance-hdr-cli, pfstools.\n"
+    "merge:  bracket merge to HDR (St. Louis 4 x 5.9 MP) vs OpenCV MergeDebevec, luminance-hdr-cli, "
+    "pfstools.\n"
     "tonemap: operators on a 12 MP float EXR against OpenCV Tonemap* (compute) and luminance-hdr-cli / "
     "pfstmo_*\n"
     "        (whole commands, EXR in, 8-bit image out).\n"
@@ -312,17 +313,18 @@ int runBench(const std::vector<std::string>& argv)
                             args.value("data").value_or(HDR_SHARED_DIR "/data"));
     }
     if (which == "merge") { // bracket merge to HDR (BenchMerge.cpp)
-        return benchMerge(args, std::max(1, int(args.number("repeat", numberError).value_or(3))),
+        return benchMerge(args,
+                          std::max(1, int(args.number("repeat", numberError).value_or(3))),
                           args.value("data").value_or(HDR_SHARED_DIR "/data"));
     }
 #ifdef HDR_WITH_DIFFUSION
-    if (which == "unet") { // SD1.5-size UNet step + VAE decode vs PyTorch (BenchDiffusion.cpp)
-        return benchDiffusion(args, std::max(1, int(args.number("repeat", numberError).value_or(1))));
+    if (which == "brackets") { // exposure-bracketed generation (BenchBrackets.cpp)
+        return benchBrackets(args, std::max(1, int(args.number("repeat", numberError).value_or(2))));
     }
 #endif
 #ifdef HDR_WITH_DIFFUSION
-    if (which == "brackets") { // exposure-bracketed generation (BenchBrackets.cpp)
-        return benchBrackets(args, std::max(1, int(args.number("repeat", numberError).value_or(2))));
+    if (which == "unet") { // SD1.5-size UNet step + VAE decode vs PyTorch (BenchDiffusion.cpp)
+        return benchDiffusion(args, std::max(1, int(args.number("repeat", numberError).value_or(1))));
     }
 #endif
     return usageError("unknown benchmark '" + which + "' (io, viewer, fusion, gainmap or tonemap)");
