@@ -59,7 +59,10 @@ const CommandSpec kSpec{
      {"skip-peer", "", "unet: do not run the PyTorch peer"},
      {"no-bf16", "", "unet: fp32 only"},
      {"latent", "N", "unet: latent size (default 64 = 512x512)"},
-     {"threads", "N", "unet: torch threads (default all)"}},
+     {"threads", "N", "unet: torch threads (default all)"},
+     {"attention", "KIND", "unet: baddbmm or chunked (default: automatic)"},
+     {"nchw", "", "unet: keep NCHW activations (default channels-last)"},
+     {"no-vae", "", "unet: UNet only"}},
     1,
     1};
 

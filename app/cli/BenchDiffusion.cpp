@@ -18,6 +18,9 @@ int benchDiffusion(const Args& args, int repeat)
     if (!numberError.empty()) {
         return usageError(numberError);
     }
+    options.attention = args.value("attention").value_or("");
+    options.channelsLast = !args.flag("nchw");
+    options.vae = !args.flag("no-vae");
     if (!args.flag("skip-peer")) {
         options.peerScript = HDR_SOURCE_DIR "/tests/bench/torch_unet.py";
     }

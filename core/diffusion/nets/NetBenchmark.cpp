@@ -2,6 +2,7 @@
 
 #include "diffusion/SafetensorsTorch.h"
 #include "diffusion/TorchRuntime.h"
+#include "diffusion/nets/Attention.h"
 #include "diffusion/nets/AutoencoderKL.h"
 #include "diffusion/nets/UNet2DConditionModel.h"
 
@@ -112,6 +113,10 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
         const TorchRuntimeInfo runtime = configureTorch(options.threads);
         c10::InferenceMode inference;
         NetBenchReport report;
+        if (options.attention == "baddbmm" || options.attention == "chunked") {
+            setDefaultAttentionBackend(options.attention == "baddbmm" ? AttentionBackend::Baddbmm
+                                                                      : AttentionBackend::Chunked);
+        }
         report.threads = runtime.intraOpThreads;
         job.setProgress(0.0, "Peak throughput");
         report.matmulGflopsF32 = matmulGflops(at::kFloat);
@@ -187,7 +192,7 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
                         p.value().copy_(src[p.key()]);
                     }
                 }
-                unet->setChannelsLast(true);
+                unet->setChannelsLast(options.channelsLast);
                 at::Tensor out;
                 flops::start();
                 const double seconds =
@@ -217,7 +222,7 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
                         p.value().copy_(src[p.key()]);
                     }
                 }
-                vae->setChannelsLast(true);
+                vae->setChannelsLast(options.channelsLast);
                 at::Tensor out;
                 flops::start();
                 const double seconds = bestSeconds(options.iterations, [&] { out = vae->decode(latents); });
