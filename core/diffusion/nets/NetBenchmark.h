@@ -18,10 +18,10 @@ struct NetBenchOptions {
     bool bf16 = true;
     bool unet = true;
     bool vae = true;
-    int64_t latentSize = 64;          // 64 = 512x512 images
-    int64_t batch = 2;                // CFG batch
-    int iterations = 1;               // best of
-    std::string attention;            // "", "baddbmm" or "chunked" (default: the library's Auto choice)
+    int64_t latentSize = 64; // 64 = 512x512 images
+    int64_t batch = 2;       // CFG batch
+    int iterations = 1;      // best of
+    std::string attention;   // "", "baddbmm" or "chunked" (default: the library's Auto choice)
     bool channelsLast = true;
     std::filesystem::path peerScript; // torch_unet.py; empty = no PyTorch comparison
     std::filesystem::path workDir;    // where the weights for the peer are written (GBs)
