@@ -1,4 +1,5 @@
 // Runs the real hdrstudio-cli binary: exit codes, messages and written files.
+#include "CliRunner.h"
 #include "io/ImageIO.h"
 #include "support/TestSupport.h"
 
@@ -11,23 +12,8 @@
 #include <fstream>
 
 using namespace hdr::core;
-
-namespace {
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-Run cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(HDR_CLI_PATH), args);
-    p.waitForFinished(60000);
-    return {p.exitCode(),
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
-} // namespace
+using hdr::test::CliRun;
+using hdr::test::runCli;
 
 class TestCli : public QObject {
     Q_OBJECT
@@ -55,36 +41,36 @@ private slots:
     }
     void helpAndVersion()
     {
-        const Run help = cli({QStringLiteral("--help")});
+        const CliRun help = runCli({QStringLiteral("--help")});
         QCOMPARE(help.code, 0);
         QVERIFY(help.out.contains(QStringLiteral("convert")));
         QVERIFY(help.out.contains(QStringLiteral("exit codes")));
-        const Run version = cli({QStringLiteral("--version")});
+        const CliRun version = runCli({QStringLiteral("--version")});
         QCOMPARE(version.code, 0);
         QVERIFY(version.out.startsWith(QStringLiteral("hdrstudio-cli ")));
-        QCOMPARE(cli({QStringLiteral("convert"), QStringLiteral("--help")}).code, 0);
+        QCOMPARE(runCli({QStringLiteral("convert"), QStringLiteral("--help")}).code, 0);
     }
     void infoReportsDynamicRange()
     {
-        const Run r = cli({QStringLiteral("info"), m_exr});
+        const CliRun r = runCli({QStringLiteral("info"), m_exr});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("64 x 32")));
         QVERIFY2(r.out.contains(QStringLiteral("15.0 stops")), qPrintable(r.out));
         QVERIFY(r.out.contains(QStringLiteral("a test wedge")));
-        const Run json = cli({QStringLiteral("info"), m_exr, QStringLiteral("--json")});
+        const CliRun json = runCli({QStringLiteral("info"), m_exr, QStringLiteral("--json")});
         QCOMPARE(json.code, 0);
         QVERIFY(json.out.contains(QStringLiteral("\"dynamic_range_stops\": 15.0")));
     }
     void convertAppliesExposureAndView()
     {
         const QString png = path("wedge.png");
-        const Run r = cli({QStringLiteral("convert"),
-                           m_exr,
-                           png,
-                           QStringLiteral("--exposure"),
-                           QStringLiteral("2"),
-                           QStringLiteral("--format"),
-                           QStringLiteral("png16")});
+        const CliRun r = runCli({QStringLiteral("convert"),
+                                 m_exr,
+                                 png,
+                                 QStringLiteral("--exposure"),
+                                 QStringLiteral("2"),
+                                 QStringLiteral("--format"),
+                                 QStringLiteral("png16")});
         QCOMPARE(r.code, 0);
         auto back = readImage(png.toStdString());
         HDR_VERIFY_OK(back);
@@ -104,8 +90,8 @@ private slots:
     {
         QFETCH(QString, name);
         const QString out = m_dir.filePath(name);
-        const Run r =
-            cli({QStringLiteral("convert"), m_exr, out, QStringLiteral("--exposure"), QStringLiteral("-1")});
+        const CliRun r = runCli(
+            {QStringLiteral("convert"), m_exr, out, QStringLiteral("--exposure"), QStringLiteral("-1")});
         QCOMPARE(r.code, 0);
         auto back = readImage(out.toStdString());
         HDR_VERIFY_OK(back);
@@ -118,44 +104,45 @@ private slots:
     void refusesToOverwriteWithExitCode3()
     {
         const QString out = path("exists.exr");
-        QCOMPARE(cli({QStringLiteral("convert"), m_exr, out}).code, 0);
+        QCOMPARE(runCli({QStringLiteral("convert"), m_exr, out}).code, 0);
         const auto before = QFileInfo(out).lastModified();
-        const Run again = cli({QStringLiteral("convert"), m_exr, out});
+        const CliRun again = runCli({QStringLiteral("convert"), m_exr, out});
         QCOMPARE(again.code, 3);
         QVERIFY(again.err.contains(QStringLiteral("already exists")));
         QCOMPARE(QFileInfo(out).lastModified(), before);
-        QCOMPARE(cli({QStringLiteral("convert"), m_exr, out, QStringLiteral("--overwrite")}).code, 0);
+        QCOMPARE(runCli({QStringLiteral("convert"), m_exr, out, QStringLiteral("--overwrite")}).code, 0);
     }
     void badInputAndBadArgumentsAreClear()
     {
         const QString junk = path("junk.hdr");
         std::ofstream(junk.toStdString()) << "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 100000 +X 100000\n";
-        const Run huge = cli({QStringLiteral("info"), junk});
+        const CliRun huge = runCli({QStringLiteral("info"), junk});
         QCOMPARE(huge.code, 1);
         QVERIFY2(huge.err.contains(QStringLiteral("junk.hdr")), qPrintable(huge.err));
-        const Run missing = cli({QStringLiteral("info"), path("missing.exr")});
+        const CliRun missing = runCli({QStringLiteral("info"), path("missing.exr")});
         QCOMPARE(missing.code, 1);
         QVERIFY(missing.err.contains(QStringLiteral("not found")));
-        QCOMPARE(cli({QStringLiteral("convert"), m_exr}).code, 2);
-        QCOMPARE(cli({QStringLiteral("convert"), m_exr, path("x.exr"), QStringLiteral("--bogus")}).code, 2);
-        QCOMPARE(cli({QStringLiteral("convert"),
-                      m_exr,
-                      path("x.exr"),
-                      QStringLiteral("--view"),
-                      QStringLiteral("AgX")})
+        QCOMPARE(runCli({QStringLiteral("convert"), m_exr}).code, 2);
+        QCOMPARE(runCli({QStringLiteral("convert"), m_exr, path("x.exr"), QStringLiteral("--bogus")}).code,
+                 2);
+        QCOMPARE(runCli({QStringLiteral("convert"),
+                         m_exr,
+                         path("x.exr"),
+                         QStringLiteral("--view"),
+                         QStringLiteral("AgX")})
                      .code,
                  2);
-        QCOMPARE(cli({QStringLiteral("frobnicate")}).code, 2);
+        QCOMPARE(runCli({QStringLiteral("frobnicate")}).code, 2);
     }
     void demoWritesTheSceneAndSaysWhere()
     {
-        const Run r = cli({QStringLiteral("demo"),
-                           QStringLiteral("--output"),
-                           path("demo"),
-                           QStringLiteral("--width"),
-                           QStringLiteral("320"),
-                           QStringLiteral("--height"),
-                           QStringLiteral("180")});
+        const CliRun r = runCli({QStringLiteral("demo"),
+                                 QStringLiteral("--output"),
+                                 path("demo"),
+                                 QStringLiteral("--width"),
+                                 QStringLiteral("320"),
+                                 QStringLiteral("--height"),
+                                 QStringLiteral("180")});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("wrote ")));
         const QStringList files = QDir(path("demo")).entryList({QStringLiteral("demo-*.exr")});

@@ -1,5 +1,6 @@
 // Runs `hdrstudio-cli gainmap decode|encode|from-qmax` (and `info` on the result): exit codes,
 // messages, and that the files it writes hold the expected HDR.
+#include "CliRunner.h"
 #include "gainmap/GmDiffusion.h"
 #include "image/TransferFunction.h"
 #include "io/ImageIO.h"
@@ -13,22 +14,10 @@
 #include <vector>
 
 using namespace hdr::core;
+using hdr::test::CliRun;
+using hdr::test::runCli;
 
 namespace {
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-Run cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(HDR_CLI_PATH), args);
-    p.waitForFinished(60000);
-    return {p.exitCode(),
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
 
 // Median |log2| ratio of (a + 1/64) / (b + 1/64) over RGB.
 double medianStops(const ImageF& a, const ImageF& b)
@@ -73,21 +62,22 @@ private slots:
 
     void helpAndUsageErrors()
     {
-        QCOMPARE(cli({"gainmap"}).code, 2);
-        QVERIFY(cli({"gainmap", "--help"}).out.contains("from-qmax"));
-        const Run help = cli({"gainmap", "encode", "--help"});
+        QCOMPARE(runCli({"gainmap"}).code, 2);
+        QVERIFY(runCli({"gainmap", "--help"}).out.contains("from-qmax"));
+        const CliRun help = runCli({"gainmap", "encode", "--help"});
         QCOMPARE(help.code, 0);
         QVERIFY(help.out.contains("--map-scale"));
-        QCOMPARE(cli({"gainmap", "frobnicate"}).code, 2);
-        const Run noOutput = cli({"gainmap", "decode", "x.jpg"});
+        QCOMPARE(runCli({"gainmap", "frobnicate"}).code, 2);
+        const CliRun noOutput = runCli({"gainmap", "decode", "x.jpg"});
         QCOMPARE(noOutput.code, 2);
         QVERIFY(noOutput.err.contains("--output"));
-        QCOMPARE(cli({"gainmap", "encode", path("scene.exr"), "--output", path("bad.jpg"), "--channels", "2"})
-                     .code,
-                 2);
-        QCOMPARE(cli({"gainmap", "from-qmax", "a.png", "b.png", "--output", path("q.exr")}).code,
+        QCOMPARE(
+            runCli({"gainmap", "encode", path("scene.exr"), "--output", path("bad.jpg"), "--channels", "2"})
+                .code,
+            2);
+        QCOMPARE(runCli({"gainmap", "from-qmax", "a.png", "b.png", "--output", path("q.exr")}).code,
                  2); // no --qmax
-        const Run missing = cli({"gainmap", "decode", path("nope.jpg"), "--output", path("nope.exr")});
+        const CliRun missing = runCli({"gainmap", "decode", path("nope.jpg"), "--output", path("nope.exr")});
         QCOMPARE(missing.code, 1);
         QVERIFY(missing.err.contains("nope.jpg"));
     }
@@ -95,20 +85,20 @@ private slots:
     void encodeThenDecode()
     {
         const QString jpg = path("scene.jpg");
-        const Run enc = cli({"gainmap",
-                             "encode",
-                             path("scene.exr"),
-                             "--output",
-                             jpg,
-                             "--quality",
-                             "95",
-                             "--map-quality",
-                             "95"});
+        const CliRun enc = runCli({"gainmap",
+                                   "encode",
+                                   path("scene.exr"),
+                                   "--output",
+                                   jpg,
+                                   "--quality",
+                                   "95",
+                                   "--map-quality",
+                                   "95"});
         QVERIFY2(enc.code == 0, qPrintable(enc.err));
         QVERIFY(enc.out.contains("Ultra HDR"));
-        QCOMPARE(cli({"gainmap", "encode", path("scene.exr"), "--output", jpg}).code, 3); // exists
+        QCOMPARE(runCli({"gainmap", "encode", path("scene.exr"), "--output", jpg}).code, 3); // exists
 
-        const Run info = cli({"info", jpg});
+        const CliRun info = runCli({"info", jpg});
         QCOMPARE(info.code, 0);
         QVERIFY(info.out.contains("JPEG (gain map)"));
         QVERIFY(info.out.contains("gainmap.source"));
@@ -118,7 +108,7 @@ private slots:
         const double err = medianStops(*back, m_scene);
         QVERIFY2(err < 0.03, qPrintable(QString::number(err)));
 
-        const Run dec = cli({"gainmap", "decode", jpg, "--output", path("full.exr"), "--float"});
+        const CliRun dec = runCli({"gainmap", "decode", jpg, "--output", path("full.exr"), "--float"});
         QVERIFY2(dec.code == 0, qPrintable(dec.err));
         QVERIFY(dec.out.contains("ISO 21496-1"));
         auto full = readImage(path("full.exr").toStdString());
@@ -126,9 +116,9 @@ private slots:
         QVERIFY(medianStops(*full, *back) < 1e-6);
 
         // Headroom 0: the SDR base.
-        QCOMPARE(
-            cli({"gainmap", "decode", jpg, "--output", path("sdr.exr"), "--float", "--headroom", "0"}).code,
-            0);
+        QCOMPARE(runCli({"gainmap", "decode", jpg, "--output", path("sdr.exr"), "--float", "--headroom", "0"})
+                     .code,
+                 0);
         auto sdr = readImage(path("sdr.exr").toStdString());
         ReadOptions baseOnly;
         baseOnly.gainMapBaseOnly = true;
@@ -159,29 +149,29 @@ private slots:
         auto expected = gmDiffusionToHdr(sdrEncoded, gmEncoded, {49.0f});
         HDR_VERIFY_OK(expected);
 
-        const Run exr = cli({"gainmap",
-                             "from-qmax",
-                             path("sdr.png"),
-                             path("gm.png"),
-                             "--qmax",
-                             "49",
-                             "--output",
-                             path("q.exr")});
+        const CliRun exr = runCli({"gainmap",
+                                   "from-qmax",
+                                   path("sdr.png"),
+                                   path("gm.png"),
+                                   "--qmax",
+                                   "49",
+                                   "--output",
+                                   path("q.exr")});
         QVERIFY2(exr.code == 0, qPrintable(exr.err));
         auto hdr = readImage(path("q.exr").toStdString());
         HDR_VERIFY_OK(hdr);
         QVERIFY(medianStops(*hdr, *expected) < 1e-3); // EXR half
 
-        const Run jpg = cli({"gainmap",
-                             "from-qmax",
-                             path("sdr.png"),
-                             path("gm.png"),
-                             "--qmax",
-                             "49",
-                             "--output",
-                             path("q.jpg"),
-                             "--quality",
-                             "98"});
+        const CliRun jpg = runCli({"gainmap",
+                                   "from-qmax",
+                                   path("sdr.png"),
+                                   path("gm.png"),
+                                   "--qmax",
+                                   "49",
+                                   "--output",
+                                   path("q.jpg"),
+                                   "--quality",
+                                   "98"});
         QVERIFY2(jpg.code == 0, qPrintable(jpg.err));
         QVERIFY(jpg.out.contains("GainMapMax 5.644"));
         auto ultra = readImage(path("q.jpg").toStdString());
@@ -189,25 +179,25 @@ private slots:
         const double err = medianStops(*ultra, *expected);
         QVERIFY2(err < 0.05, qPrintable(QString::number(err))); // JPEG compression of base and map
 
-        QCOMPARE(cli({"gainmap",
-                      "from-qmax",
-                      path("sdr.png"),
-                      path("gm.png"),
-                      "--qmax",
-                      "0",
-                      "--output",
-                      path("z.jpg")})
+        QCOMPARE(runCli({"gainmap",
+                         "from-qmax",
+                         path("sdr.png"),
+                         path("gm.png"),
+                         "--qmax",
+                         "0",
+                         "--output",
+                         path("z.jpg")})
                      .code,
                  2);
         HDR_VERIFY_OK(writeImage(ImageF(10, 10, 3), path("small.png").toStdString()));
-        const Run mismatch = cli({"gainmap",
-                                  "from-qmax",
-                                  path("sdr.png"),
-                                  path("small.png"),
-                                  "--qmax",
-                                  "9",
-                                  "--output",
-                                  path("m.jpg")});
+        const CliRun mismatch = runCli({"gainmap",
+                                        "from-qmax",
+                                        path("sdr.png"),
+                                        path("small.png"),
+                                        "--qmax",
+                                        "9",
+                                        "--output",
+                                        path("m.jpg")});
         QCOMPARE(mismatch.code, 2); // InvalidArgument: wrong inputs
         QVERIFY(mismatch.err.contains("size"));
     }

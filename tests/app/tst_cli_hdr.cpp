@@ -1,6 +1,7 @@
 // Runs the real `hdrstudio-cli hdr` on the tiny oracle SD1.5 model at 64x64: prompts from a file
 // (one run per line), every format, the JSON, EVs printed, usage errors, and img2img from an image
 // the test writes itself.
+#include "CliRunner.h"
 #include "image/DemoScene.h"
 #include "io/ImageIO.h"
 #include "support/TestSupport.h"
@@ -11,19 +12,12 @@
 #include <QTemporaryDir>
 
 namespace {
-struct Run {
-    int code = -1;
-    QString out, err;
-};
+using Run = hdr::test::CliRun;
 
+// Generation on the tiny model takes seconds; the guard against a hang is longer here.
 Run cli(const QStringList& args)
 {
-    QProcess p;
-    p.start(QStringLiteral(HDR_CLI_PATH), args);
-    p.waitForFinished(120000);
-    return {p.exitCode(),
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return hdr::test::runCli(args, 120000);
 }
 
 QStringList tinyArgs(const QString& out)

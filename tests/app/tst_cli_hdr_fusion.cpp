@@ -1,4 +1,5 @@
 // Runs the real hdrstudio-cli `fuse` command on brackets the test writes itself.
+#include "CliRunner.h"
 #include "image/DemoScene.h"
 #include "io/ImageIO.h"
 #include "support/TestSupport.h"
@@ -7,23 +8,8 @@
 #include <QTemporaryDir>
 
 using namespace hdr::core;
-
-namespace {
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-Run cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(HDR_CLI_PATH), args);
-    p.waitForFinished(60000);
-    return {p.exitCode(),
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
-} // namespace
+using hdr::test::CliRun;
+using hdr::test::runCli;
 
 class TestCliHdrFusion : public QObject {
     Q_OBJECT
@@ -47,60 +33,60 @@ private slots:
     void fuseWrites16BitPngAndRefusesOverwrite()
     {
         const QString out = path(QStringLiteral("fused.png"));
-        Run r = cli(QStringList{QStringLiteral("fuse")} + m_bracket +
-                    QStringList{QStringLiteral("--output"), out});
+        CliRun r = runCli(QStringList{QStringLiteral("fuse")} + m_bracket +
+                          QStringList{QStringLiteral("--output"), out});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("16-bit")));
         auto img = readImage(out.toStdString());
         HDR_VERIFY_OK(img);
         QCOMPARE(img->width(), 128);
         QCOMPARE(QString::fromStdString(img->metadata.sourcePixelType), QStringLiteral("uint16"));
-        r = cli(QStringList{QStringLiteral("fuse")} + m_bracket +
-                QStringList{QStringLiteral("--output"), out});
+        r = runCli(QStringList{QStringLiteral("fuse")} + m_bracket +
+                   QStringList{QStringLiteral("--output"), out});
         QCOMPARE(r.code, 3);
-        r = cli(QStringList{QStringLiteral("fuse")} + m_bracket +
-                QStringList{QStringLiteral("--output"),
-                            out,
-                            QStringLiteral("--overwrite"),
-                            QStringLiteral("--exposedness"),
-                            QStringLiteral("0"),
-                            QStringLiteral("--depth"),
-                            QStringLiteral("8")});
+        r = runCli(QStringList{QStringLiteral("fuse")} + m_bracket +
+                   QStringList{QStringLiteral("--output"),
+                               out,
+                               QStringLiteral("--overwrite"),
+                               QStringLiteral("--exposedness"),
+                               QStringLiteral("0"),
+                               QStringLiteral("--depth"),
+                               QStringLiteral("8")});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("8-bit")));
     }
     void fuseReportsUsageErrors()
     {
         const QString out = path(QStringLiteral("x.png"));
-        Run r = cli({QStringLiteral("fuse"), m_bracket[0], QStringLiteral("--output"), out});
+        CliRun r = runCli({QStringLiteral("fuse"), m_bracket[0], QStringLiteral("--output"), out});
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains(QStringLiteral("at least two")));
-        r = cli({QStringLiteral("fuse"), m_bracket[0], m_bracket[1]});
+        r = runCli({QStringLiteral("fuse"), m_bracket[0], m_bracket[1]});
         QCOMPARE(r.code, 2);
-        r = cli({QStringLiteral("fuse"),
-                 m_bracket[0],
-                 m_bracket[1],
-                 QStringLiteral("--output"),
-                 out,
-                 QStringLiteral("--contrast"),
-                 QStringLiteral("-1")});
+        r = runCli({QStringLiteral("fuse"),
+                    m_bracket[0],
+                    m_bracket[1],
+                    QStringLiteral("--output"),
+                    out,
+                    QStringLiteral("--contrast"),
+                    QStringLiteral("-1")});
         QCOMPARE(r.code, 2);
-        r = cli({QStringLiteral("fuse"),
-                 m_bracket[0],
-                 path(QStringLiteral("missing.png")),
-                 QStringLiteral("--output"),
-                 out});
+        r = runCli({QStringLiteral("fuse"),
+                    m_bracket[0],
+                    path(QStringLiteral("missing.png")),
+                    QStringLiteral("--output"),
+                    out});
         QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains(QStringLiteral("missing.png")));
         // A different size.
         ImageF small(64, 36, 3);
         const QString smallPath = path(QStringLiteral("small.png"));
         HDR_VERIFY_OK(writeImage(small, smallPath.toStdString()));
-        r = cli({QStringLiteral("fuse"), m_bracket[0], smallPath, QStringLiteral("--output"), out});
+        r = runCli({QStringLiteral("fuse"), m_bracket[0], smallPath, QStringLiteral("--output"), out});
         QVERIFY(r.code != 0);
         QVERIFY(r.err.contains(QStringLiteral("same size")));
-        QVERIFY(
-            cli({QStringLiteral("fuse"), QStringLiteral("--help")}).out.contains(QStringLiteral("OpenCV")));
+        QVERIFY(runCli({QStringLiteral("fuse"), QStringLiteral("--help")})
+                    .out.contains(QStringLiteral("OpenCV")));
     }
 };
 

@@ -1,5 +1,6 @@
 // Runs the real hdrstudio-cli `merge` command on brackets the test writes itself: camera-like
 // JPEGs with EXIF (exposures from the files), PNGs without EXIF (--ev), and the error cases.
+#include "CliRunner.h"
 #include "hdr/SyntheticBrackets.h"
 #include "image/DemoScene.h"
 #include "io/ImageIO.h"
@@ -13,22 +14,10 @@
 #include <cmath>
 
 using namespace hdr::core;
+using hdr::test::CliRun;
+using hdr::test::runCli;
 
 namespace {
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-Run cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(HDR_CLI_PATH), args);
-    p.waitForFinished(60000);
-    return {p.exitCode(),
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
 
 QStringList toStrings(const std::vector<std::filesystem::path>& paths)
 {
@@ -94,8 +83,8 @@ private slots:
     {
         const QString out = path(QStringLiteral("exif.exr"));
         const QString preview = path(QStringLiteral("exif_preview.png"));
-        Run r = cli(QStringList{QStringLiteral("merge")} + m_jpegs +
-                    QStringList{QStringLiteral("--output"), out, QStringLiteral("--preview"), preview});
+        CliRun r = runCli(QStringList{QStringLiteral("merge")} + m_jpegs +
+                          QStringList{QStringLiteral("--output"), out, QStringLiteral("--preview"), preview});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(r.out.contains(QStringLiteral("-4.00,+0.00,+4.00")));
         auto merged = readImage(out.toStdString());
@@ -113,13 +102,13 @@ private slots:
     {
         for (const char* name : {"ev.hdr", "ev.tif", "ev.png"}) {
             const QString out = path(QString::fromLatin1(name));
-            Run r = cli(QStringList{QStringLiteral("merge")} + m_pngs +
-                        QStringList{QStringLiteral("--output"),
-                                    out,
-                                    QStringLiteral("--ev"),
-                                    QStringLiteral("-4,0,4"),
-                                    QStringLiteral("--deghost"),
-                                    QStringLiteral("--align")});
+            CliRun r = runCli(QStringList{QStringLiteral("merge")} + m_pngs +
+                              QStringList{QStringLiteral("--output"),
+                                          out,
+                                          QStringLiteral("--ev"),
+                                          QStringLiteral("-4,0,4"),
+                                          QStringLiteral("--deghost"),
+                                          QStringLiteral("--align")});
             QVERIFY2(r.code == 0, qPrintable(r.err));
             auto merged = readImage(out.toStdString());
             HDR_VERIFY_OK(merged);
@@ -128,13 +117,13 @@ private slots:
             QVERIFY(err < 0.02);
         }
         // --ev auto estimates the same exposures from the pixels.
-        Run r = cli(QStringList{QStringLiteral("merge")} + m_pngs +
-                    QStringList{QStringLiteral("--output"),
-                                path(QStringLiteral("auto.exr")),
-                                QStringLiteral("--ev"),
-                                QStringLiteral("auto"),
-                                QStringLiteral("--response"),
-                                QStringLiteral("debevec")});
+        CliRun r = runCli(QStringList{QStringLiteral("merge")} + m_pngs +
+                          QStringList{QStringLiteral("--output"),
+                                      path(QStringLiteral("auto.exr")),
+                                      QStringLiteral("--ev"),
+                                      QStringLiteral("auto"),
+                                      QStringLiteral("--response"),
+                                      QStringLiteral("debevec")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const auto match = QRegularExpression(QStringLiteral("EV ([-+0-9.,]+),")).match(r.out);
         const QStringList evs = match.captured(1).split(QLatin1Char(','));
@@ -148,71 +137,72 @@ private slots:
     {
         const QString out = path(QStringLiteral("err.exr"));
         // No EXIF in PNGs.
-        Run r =
-            cli(QStringList{QStringLiteral("merge")} + m_pngs + QStringList{QStringLiteral("--output"), out});
+        CliRun r = runCli(QStringList{QStringLiteral("merge")} + m_pngs +
+                          QStringList{QStringLiteral("--output"), out});
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains(QStringLiteral("no exposure data in frame_00.png: pass --ev or --ev auto")),
                  qPrintable(r.err));
         // One image.
-        r = cli(QStringList{QStringLiteral("merge"), m_pngs[0], QStringLiteral("--output"), out});
+        r = runCli(QStringList{QStringLiteral("merge"), m_pngs[0], QStringLiteral("--output"), out});
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains(QStringLiteral("at least two")));
         // Wrong EV count, bad response.
-        r = cli(QStringList{QStringLiteral("merge")} + m_pngs +
-                QStringList{QStringLiteral("--output"), out, QStringLiteral("--ev"), QStringLiteral("0,1")});
+        r = runCli(
+            QStringList{QStringLiteral("merge")} + m_pngs +
+            QStringList{QStringLiteral("--output"), out, QStringLiteral("--ev"), QStringLiteral("0,1")});
         QCOMPARE(r.code, 2);
-        r = cli(QStringList{QStringLiteral("merge")} + m_pngs +
-                QStringList{QStringLiteral("--output"),
-                            out,
-                            QStringLiteral("--ev"),
-                            QStringLiteral("-4,0,4"),
-                            QStringLiteral("--response"),
-                            QStringLiteral("banana")});
+        r = runCli(QStringList{QStringLiteral("merge")} + m_pngs +
+                   QStringList{QStringLiteral("--output"),
+                               out,
+                               QStringLiteral("--ev"),
+                               QStringLiteral("-4,0,4"),
+                               QStringLiteral("--response"),
+                               QStringLiteral("banana")});
         QCOMPARE(r.code, 2);
         // Mismatched sizes.
         const QString small = path(QStringLiteral("small.png"));
         HDR_VERIFY_OK(writeImage(renderDemoScene(80, 48), small.toStdString()));
-        r = cli(QStringList{QStringLiteral("merge"),
-                            m_pngs[0],
-                            small,
-                            QStringLiteral("--output"),
-                            out,
-                            QStringLiteral("--ev"),
-                            QStringLiteral("0,1")});
+        r = runCli(QStringList{QStringLiteral("merge"),
+                               m_pngs[0],
+                               small,
+                               QStringLiteral("--output"),
+                               out,
+                               QStringLiteral("--ev"),
+                               QStringLiteral("0,1")});
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains(QStringLiteral("same size")), qPrintable(r.err));
         // Unreadable file.
         const QString junk = path(QStringLiteral("junk.jpg"));
         hdr::test::writeAll(junk.toStdString(), std::vector<char>{'n', 'o', 't', ' ', 'a', 'n', ' ', 'i'});
-        r = cli(QStringList{QStringLiteral("merge"),
-                            m_pngs[0],
-                            junk,
-                            QStringLiteral("--output"),
-                            out,
-                            QStringLiteral("--ev"),
-                            QStringLiteral("0,1")});
+        r = runCli(QStringList{QStringLiteral("merge"),
+                               m_pngs[0],
+                               junk,
+                               QStringLiteral("--output"),
+                               out,
+                               QStringLiteral("--ev"),
+                               QStringLiteral("0,1")});
         QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains(QStringLiteral("junk.jpg")));
         QVERIFY(!QFile::exists(out));
         // Existing output without --overwrite.
         const QString existing = path(QStringLiteral("exists.exr"));
-        QVERIFY(cli(QStringList{QStringLiteral("merge")} + m_jpegs +
-                    QStringList{QStringLiteral("--output"), existing})
+        QVERIFY(runCli(QStringList{QStringLiteral("merge")} + m_jpegs +
+                       QStringList{QStringLiteral("--output"), existing})
                     .code == 0);
-        QCOMPARE(cli(QStringList{QStringLiteral("merge")} + m_jpegs +
-                     QStringList{QStringLiteral("--output"), existing})
+        QCOMPARE(runCli(QStringList{QStringLiteral("merge")} + m_jpegs +
+                        QStringList{QStringLiteral("--output"), existing})
                      .code,
                  3);
         // 8-bit outputs are refused (the preview is the 8-bit picture).
-        QCOMPARE(cli(QStringList{QStringLiteral("merge")} + m_jpegs +
-                     QStringList{QStringLiteral("--output"), path(QStringLiteral("x.jpg"))})
+        QCOMPARE(runCli(QStringList{QStringLiteral("merge")} + m_jpegs +
+                        QStringList{QStringLiteral("--output"), path(QStringLiteral("x.jpg"))})
                      .code,
                  2);
     }
 
     void helpSaysWhatAPngHolds()
     {
-        Run r = cli({QStringLiteral("merge"), QStringLiteral("--help")});
+        CliRun r = runCli({QStringLiteral("merge"), QStringLiteral("--help")});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("PQ")));
     }

@@ -1,6 +1,7 @@
 // Runs `hdrstudio-cli model-info` on the oracle's tiny models (flat folder and single-file fp16
 // checkpoints, text and JSON) and on hostile inputs: anything we cannot use exits non-zero with
 // one sentence saying why.
+#include "CliRunner.h"
 #include "support/TestSupport.h"
 
 #include <QJsonArray>
@@ -16,19 +17,11 @@
 namespace fs = std::filesystem;
 
 namespace {
-struct Run {
-    int code = -1;
-    QString out, err;
-};
+using Run = hdr::test::CliRun;
 
 Run cli(const QStringList& args)
 {
-    QProcess p;
-    p.start(QStringLiteral(HDR_CLI_PATH), QStringList{"model-info"} + args);
-    p.waitForFinished(60000);
-    return {p.exitCode(),
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return hdr::test::runCli(QStringList{"model-info"} + args);
 }
 
 QString q(const fs::path& path)

@@ -1,4 +1,5 @@
 // hdrstudio-cli tonemap / compare / bracket / select-exposures on a wedge the test writes itself.
+#include "CliRunner.h"
 #include "io/ImageIO.h"
 #include "support/TestSupport.h"
 
@@ -9,22 +10,8 @@
 #include <cmath>
 
 using namespace hdr::core;
-
-namespace {
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-Run cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(HDR_CLI_PATH), args);
-    p.waitForFinished(60000);
-    return {p.exitCode(),
-            QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
-} // namespace
+using hdr::test::CliRun;
+using hdr::test::runCli;
 
 class TestCliToneMetrics : public QObject {
     Q_OBJECT
@@ -50,77 +37,77 @@ private slots:
         for (const char* op :
              {"clip", "drago", "linear", "mu-law", "photographic", "photographic-local", "durand"}) {
             const QString out = path(op) + QStringLiteral(".png");
-            const Run r = cli({QStringLiteral("tonemap"),
-                               m_hdr,
-                               QStringLiteral("--output"),
-                               out,
-                               QStringLiteral("--operator"),
-                               QString::fromLatin1(op)});
+            const CliRun r = runCli({QStringLiteral("tonemap"),
+                                     m_hdr,
+                                     QStringLiteral("--output"),
+                                     out,
+                                     QStringLiteral("--operator"),
+                                     QString::fromLatin1(op)});
             QVERIFY2(r.code == 0, qPrintable(r.err));
             QVERIFY(QFile::exists(out));
         }
-        QCOMPARE(cli({QStringLiteral("tonemap"),
-                      m_hdr,
-                      QStringLiteral("--output"),
-                      path("x.png"),
-                      QStringLiteral("--operator"),
-                      QStringLiteral("nope")})
+        QCOMPARE(runCli({QStringLiteral("tonemap"),
+                         m_hdr,
+                         QStringLiteral("--output"),
+                         path("x.png"),
+                         QStringLiteral("--operator"),
+                         QStringLiteral("nope")})
                      .code,
                  2);
-        QCOMPARE(cli({QStringLiteral("tonemap"),
-                      m_hdr,
-                      QStringLiteral("--output"),
-                      path("x.png"),
-                      QStringLiteral("--operator"),
-                      QStringLiteral("durand"),
-                      QStringLiteral("--sigma-r"),
-                      QStringLiteral("-1")})
+        QCOMPARE(runCli({QStringLiteral("tonemap"),
+                         m_hdr,
+                         QStringLiteral("--output"),
+                         path("x.png"),
+                         QStringLiteral("--operator"),
+                         QStringLiteral("durand"),
+                         QStringLiteral("--sigma-r"),
+                         QStringLiteral("-1")})
                      .code,
                  2);
     }
     void compareIdenticalAndDifferent()
     {
-        const Run same =
-            cli({QStringLiteral("compare"), path("drago.png"), path("drago.png"), QStringLiteral("--json")});
+        const CliRun same = runCli(
+            {QStringLiteral("compare"), path("drago.png"), path("drago.png"), QStringLiteral("--json")});
         QCOMPARE(same.code, 0);
         QVERIFY(same.out.contains(QStringLiteral("\"ssim\": 1.0")));
         QVERIFY(same.out.contains(QStringLiteral("\"psnr\": null")));
-        const Run diff = cli({QStringLiteral("compare"),
-                              path("drago.png"),
-                              path("linear.png"),
-                              QStringLiteral("--metric"),
-                              QStringLiteral("psnr")});
+        const CliRun diff = runCli({QStringLiteral("compare"),
+                                    path("drago.png"),
+                                    path("linear.png"),
+                                    QStringLiteral("--metric"),
+                                    QStringLiteral("psnr")});
         QCOMPARE(diff.code, 0);
         QVERIFY(diff.out.startsWith(QStringLiteral("psnr")));
     }
     void bracketThenSelect()
     {
         const QString dir = path("stack");
-        const Run b = cli({QStringLiteral("bracket"),
-                           m_hdr,
-                           QStringLiteral("--output"),
-                           dir,
-                           QStringLiteral("--ev"),
-                           QStringLiteral("-2,0,2"),
-                           QStringLiteral("--jpeg-quality"),
-                           QStringLiteral("90"),
-                           QStringLiteral("--corrupt-metadata"),
-                           QStringLiteral("missing")});
+        const CliRun b = runCli({QStringLiteral("bracket"),
+                                 m_hdr,
+                                 QStringLiteral("--output"),
+                                 dir,
+                                 QStringLiteral("--ev"),
+                                 QStringLiteral("-2,0,2"),
+                                 QStringLiteral("--jpeg-quality"),
+                                 QStringLiteral("90"),
+                                 QStringLiteral("--corrupt-metadata"),
+                                 QStringLiteral("missing")});
         QVERIFY2(b.code == 0, qPrintable(b.err));
         QVERIFY(QFile::exists(dir + QStringLiteral("/brackets.json")));
-        const Run s = cli({QStringLiteral("select-exposures"),
-                           dir + QStringLiteral("/frame_00.jpg"),
-                           dir + QStringLiteral("/frame_01.jpg"),
-                           dir + QStringLiteral("/frame_02.jpg"),
-                           QStringLiteral("--json")});
+        const CliRun s = runCli({QStringLiteral("select-exposures"),
+                                 dir + QStringLiteral("/frame_00.jpg"),
+                                 dir + QStringLiteral("/frame_01.jpg"),
+                                 dir + QStringLiteral("/frame_02.jpg"),
+                                 QStringLiteral("--json")});
         QVERIFY2(s.code == 0, qPrintable(s.err));
         QCOMPARE(s.out.count(QStringLiteral("\"first\"")), 3);
-        QCOMPARE(cli({QStringLiteral("bracket"),
-                      m_hdr,
-                      QStringLiteral("--output"),
-                      dir,
-                      QStringLiteral("--ev"),
-                      QStringLiteral("a,b")})
+        QCOMPARE(runCli({QStringLiteral("bracket"),
+                         m_hdr,
+                         QStringLiteral("--output"),
+                         dir,
+                         QStringLiteral("--ev"),
+                         QStringLiteral("a,b")})
                      .code,
                  2);
     }
