@@ -4,7 +4,8 @@
 #include "diffusion/model/StableDiffusionModel.h"
 #include "diffusion/pipeline/BracketedGeneration.h"
 #include "diffusion/pipeline/BracketedOutput.h"
-#include "diffusion/pipeline/BracketedText.h"
+#include "diffusion/pipeline/RequestInputs.h"
+#include "diffusion/pipeline/TextToImage.h"
 #include "image/TransferFunction.h"
 #include "io/ImageIO.h"
 
@@ -23,28 +24,6 @@ using core::throwError;
 
 namespace {
 
-template <typename T> T take(core::Result<T> result)
-{
-    if (!result) {
-        throw core::HdrError(result.error());
-    }
-    return std::move(*result);
-}
-
-at::ScalarType dtypeFromName(const std::string& name)
-{
-    if (name == "fp32" || name == "float32") {
-        return at::kFloat;
-    }
-    if (name == "fp16" || name == "float16" || name == "half") {
-        return at::kHalf;
-    }
-    if (name == "bf16" || name == "bfloat16") {
-        return at::kBFloat16;
-    }
-    throwError(ErrorCode::InvalidArgument, "unknown dtype '" + name + "' (fp32, fp16 or bf16)");
-}
-
 // Display sRGB [H, W, 3] tensor (values in [0, 1]) <-> ImageF holding display values.
 ImageF displayImageOf(const at::Tensor& nhwc)
 {
@@ -52,29 +31,6 @@ ImageF displayImageOf(const at::Tensor& nhwc)
     ImageF image(int(t.size(1)), int(t.size(0)), 3);
     std::memcpy(image.data(), t.data_ptr<float>(), std::size_t(t.numel()) * sizeof(float));
     return image;
-}
-
-// An input image for img2img: linear -> sRGB display values, cropped to multiples of 8.
-at::Tensor img2imgInput(const std::filesystem::path& path, int& width, int& height)
-{
-    ImageF linear = take(core::readImage(path));
-    width = linear.width() / 8 * 8;
-    height = linear.height() / 8 * 8;
-    if (width < 8 || height < 8) {
-        throwError(ErrorCode::InvalidArgument, "the input image must be at least 8x8 pixels", path.string());
-    }
-    at::Tensor out = at::empty({1, height, width, 3}, at::kFloat);
-    float* dst = out.data_ptr<float>();
-    const core::Transfer srgb = core::Transfer::srgb();
-    for (int y = 0; y < height; ++y) {
-        for (int x = 0; x < width; ++x) {
-            const float* p = linear.pixel(x, y);
-            for (int c = 0; c < 3; ++c) {
-                *dst++ = core::encode(srgb, std::clamp(p[c], 0.0f, 1.0f));
-            }
-        }
-    }
-    return out;
 }
 
 std::string freeStamp(const BracketOutputSettings& settings, int brackets, bool debug)
@@ -119,7 +75,8 @@ BracketedOutcome run(const BracketedRequest& r, core::JobContext& job, const Bra
     auto model = take(StableDiffusionModel::open(r.model, loadOptions));
 
     const bool cfg = r.cfg > 1.0;
-    const EncodedPromptTensors text = take(encodePromptForBrackets(*model, r.prompt, r.negative, cfg));
+    const EncodedPromptBatch text =
+        take(encodePromptBatch(*model, {r.prompt}, {r.negative}, cfg, "diffusers", 0));
     if (r.offload) {
         model->release(Component::TextEncoder);
         model->release(Component::TextEncoder2);
@@ -138,7 +95,7 @@ BracketedOutcome run(const BracketedRequest& r, core::JobContext& job, const Bra
     BracketedOptions options;
     at::Tensor initial;
     if (!r.image.empty()) {
-        const at::Tensor input = img2imgInput(r.image, width, height);
+        const at::Tensor input = readInitImage(r.image, width, height);
         options.firstStepIndex = img2imgFirstStep(*scheduler, r.strength);
         initial = prepareImg2ImgLatents(
             *vae, *scheduler, input.to(loadOptions.device), options.firstStepIndex, noise);

@@ -6,6 +6,7 @@
 #include "diffusion/lora/LoraMerge.h"
 #include "diffusion/model/StableDiffusionModel.h"
 #include "diffusion/pipeline/Pipeline.h"
+#include "diffusion/pipeline/RequestInputs.h"
 #include "diffusion/pipeline/TextToImage.h"
 #include "diffusion/sampling/SchedulerConfig.h"
 #include "image/TransferFunction.h"
@@ -24,22 +25,6 @@ namespace {
 
 using core::ErrorCode;
 using core::throwError;
-
-template <typename T> T take(core::Result<T>&& result)
-{
-    if (!result) {
-        throw core::HdrError(result.error());
-    }
-    return std::move(*result);
-}
-
-at::ScalarType dtypeFromName(const std::string& name)
-{
-    if (name == "fp32" || name == "float32") return at::kFloat;
-    if (name == "bf16" || name == "bfloat16") return at::kBFloat16;
-    if (name == "fp16" || name == "float16") return at::kHalf;
-    throwError(ErrorCode::InvalidArgument, "unknown dtype '" + name + "' (fp32, bf16 or fp16)");
-}
 
 // Maps one batch's 0..1 progress into its share of the whole request.
 class BatchJob final : public core::JobContext {
@@ -61,29 +46,6 @@ private:
     core::JobContext& m_parent;
     double m_base, m_span;
 };
-
-// img2img input: linear ImageF -> display sRGB [1, H, W, 3], cropped to multiples of 8.
-at::Tensor readInitImage(const std::filesystem::path& path, int& width, int& height)
-{
-    core::ImageF linear = take(core::readImage(path));
-    width = linear.width() / 8 * 8;
-    height = linear.height() / 8 * 8;
-    if (width < 8 || height < 8) {
-        throwError(ErrorCode::InvalidArgument, "the input image must be at least 8x8 pixels", path.string());
-    }
-    at::Tensor out = at::empty({1, height, width, 3}, at::kFloat);
-    float* dst = out.data_ptr<float>();
-    const core::Transfer srgb = core::Transfer::srgb();
-    for (int y = 0; y < height; ++y) {
-        for (int x = 0; x < width; ++x) {
-            const float* p = linear.pixel(x, y);
-            for (int c = 0; c < 3; ++c) {
-                *dst++ = core::encode(srgb, std::clamp(p[c], 0.0f, 1.0f));
-            }
-        }
-    }
-    return out;
-}
 
 std::string sizeText(const std::array<int, 2>& wh)
 {

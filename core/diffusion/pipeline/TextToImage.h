@@ -1,8 +1,8 @@
 #pragma once
 // Load-model-side helper shared by the generation entry points: a batch of prompts -> the
 // conditioning tensors of Pipeline.h, through the model's own tokenizers and text encoders
-// (text/TextConditioning.h; reference/diffusion.md §5.1-5.2). Its own translation unit because
-// text/TextConditioning.h and pipeline/Pipeline.h both define a PromptEmbeddings type.
+// (text/TextConditioning.h; reference/diffusion.md §5.1-5.2). Used by `generate` and by the
+// bracketed generation (`hdr`, diffusers prompt style).
 #include "common/Error.h"
 
 #include <ATen/ATen.h>

@@ -1,0 +1,49 @@
+#include "diffusion/pipeline/RequestInputs.h"
+
+#include "image/TransferFunction.h"
+#include "io/ImageIO.h"
+
+#include <algorithm>
+
+namespace hdr::diffusion {
+
+using core::ErrorCode;
+using core::throwError;
+
+at::ScalarType dtypeFromName(const std::string& name)
+{
+    if (name == "fp32" || name == "float32") {
+        return at::kFloat;
+    }
+    if (name == "bf16" || name == "bfloat16") {
+        return at::kBFloat16;
+    }
+    if (name == "fp16" || name == "float16" || name == "half") {
+        return at::kHalf;
+    }
+    throwError(ErrorCode::InvalidArgument, "unknown dtype '" + name + "' (fp32, bf16 or fp16)");
+}
+
+at::Tensor readInitImage(const std::filesystem::path& path, int& width, int& height)
+{
+    core::ImageF linear = take(core::readImage(path));
+    width = linear.width() / 8 * 8;
+    height = linear.height() / 8 * 8;
+    if (width < 8 || height < 8) {
+        throwError(ErrorCode::InvalidArgument, "the input image must be at least 8x8 pixels", path.string());
+    }
+    at::Tensor out = at::empty({1, height, width, 3}, at::kFloat);
+    float* dst = out.data_ptr<float>();
+    const core::Transfer srgb = core::Transfer::srgb();
+    for (int y = 0; y < height; ++y) {
+        for (int x = 0; x < width; ++x) {
+            const float* p = linear.pixel(x, y);
+            for (int c = 0; c < 3; ++c) {
+                *dst++ = core::encode(srgb, std::clamp(p[c], 0.0f, 1.0f));
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace hdr::diffusion

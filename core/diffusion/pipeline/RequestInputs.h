@@ -1,0 +1,29 @@
+#pragma once
+// What the user-facing request facades (GenerateRequest, BracketedRequest) share when they turn
+// command-line settings and files into tensors.
+#include "common/Error.h"
+
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <string>
+
+namespace hdr::diffusion {
+
+// Unwraps a Result inside the facades' exception-based bodies (errors become HdrError).
+template <typename T> T take(core::Result<T>&& result)
+{
+    if (!result) {
+        throw core::HdrError(result.error());
+    }
+    return std::move(*result);
+}
+
+// "fp32"/"float32", "bf16"/"bfloat16", "fp16"/"float16"/"half"; throws InvalidArgument otherwise.
+at::ScalarType dtypeFromName(const std::string& name);
+
+// img2img input: any image the I/O layer reads (scene-linear) -> display sRGB values in [0, 1],
+// [1, H, W, 3] float, cropped to multiples of 8 (width/height receive the cropped size).
+at::Tensor readInitImage(const std::filesystem::path& path, int& width, int& height);
+
+} // namespace hdr::diffusion
