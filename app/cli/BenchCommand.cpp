@@ -3,6 +3,7 @@
 #include "app/cli/BenchDiffusion.h"
 #endif
 #include "app/cli/BenchMerge.h"
+#include "app/cli/BenchSupport.h"
 #ifdef HDR_WITH_DIFFUSION
 #include "app/cli/BenchBrackets.h"
 #endif
@@ -65,22 +66,6 @@ const CommandSpec kSpec{
      {"no-vae", "", "unet: UNet only"}},
     1,
     1};
-
-double secondsOf(const std::function<void()>& fn)
-{
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double bestOf(int repeat, const std::function<void()>& fn)
-{
-    double best = 1e30;
-    for (int i = 0; i < repeat; ++i) {
-        best = std::min(best, secondsOf(fn));
-    }
-    return best;
-}
 
 double median(std::vector<double> v)
 {

@@ -3,6 +3,8 @@
 // and OpenCV MergeMertens(1,1,1) (tests/bench/peer_fusion.py, compute only), in one run.
 #include "app/cli/BenchFusion.h"
 
+#include "app/cli/BenchSupport.h"
+
 #include "app/cli/BracketFiles.h"
 #include "common/Parallel.h"
 #include "hdr/ExposureFusion.h"
@@ -23,26 +25,6 @@
 namespace hdr::cli {
 namespace fs = std::filesystem;
 namespace {
-
-double now()
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-std::string runCapture(const std::string& cmd, int* status)
-{
-    std::string text;
-    if (FILE* pipe = ::popen(cmd.c_str(), "r")) {
-        char buf[4096];
-        while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) {
-            text.append(buf, n);
-        }
-        *status = ::pclose(pipe);
-    } else {
-        *status = -1;
-    }
-    return text;
-}
 
 // Bilinear resize of a signal image (3 channels) to w x h.
 core::ImageF resize(const core::ImageF& src, int w, int h)
@@ -138,18 +120,18 @@ int benchFusion(const Args& args, int repeat, const fs::path& dataDir)
                 core::workerThreadCount());
 
     // Ours: read, fuse (best of repeat), write 16-bit TIFF; end-to-end = read + fuse + write.
-    double t0 = now();
+    double t0 = monotonicSeconds();
     auto images = readBracketSignals(files, core::nullJobContext());
     if (!images) {
         return reportError(images.error());
     }
-    const double readS = now() - t0;
+    const double readS = monotonicSeconds() - t0;
     double fuseS = 1e30;
     core::ImageF fused;
     for (int r = 0; r < repeat; ++r) {
-        t0 = now();
+        t0 = monotonicSeconds();
         auto f = core::fuseMertens(*images, core::MertensParams{}, core::nullJobContext());
-        fuseS = std::min(fuseS, now() - t0);
+        fuseS = std::min(fuseS, monotonicSeconds() - t0);
         if (!f) {
             return reportError(f.error());
         }
@@ -158,11 +140,11 @@ int benchFusion(const Args& args, int repeat, const fs::path& dataDir)
     core::WriteOptions o16;
     o16.sampleType = core::SampleType::U16;
     o16.overwrite = true;
-    t0 = now();
+    t0 = monotonicSeconds();
     if (auto ok = core::writeDisplayImage(quantizeSignal16(fused), tmp / "ours16.tif", o16); !ok) {
         return reportError(ok.error());
     }
-    const double writeS = now() - t0;
+    const double writeS = monotonicSeconds() - t0;
     images->clear();
     const double oursEndToEnd = readS + fuseS + writeS;
 
@@ -172,11 +154,11 @@ int benchFusion(const Args& args, int repeat, const fs::path& dataDir)
         fileArgs += " '" + f + "'";
     }
     int status = 0;
-    t0 = now();
+    t0 = monotonicSeconds();
     runCapture("enfuse -d 16 --exposure-weight=1 --saturation-weight=1 --contrast-weight=1 -o '" +
                    (tmp / "enfuse16.tif").string() + "'" + fileArgs + " >/dev/null 2>&1",
                &status);
-    const double enfuseS = status == 0 ? now() - t0 : 0.0;
+    const double enfuseS = status == 0 ? monotonicSeconds() - t0 : 0.0;
 
     // OpenCV MergeMertens(1,1,1): compute only, best of repeat.
     const std::string peer =

@@ -10,6 +10,8 @@
 // when that is absent a 4 x 12 MP bracket rendered from the demo scene at 2-stop steps.
 #include "app/cli/BenchMerge.h"
 
+#include "app/cli/BenchSupport.h"
+
 #include "app/cli/BracketFiles.h"
 #include "common/Parallel.h"
 #include "hdr/BracketMerge.h"
@@ -30,31 +32,6 @@
 namespace hdr::cli {
 namespace fs = std::filesystem;
 namespace {
-
-double now()
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-std::string runCapture(const std::string& cmd, int* status)
-{
-    std::string text;
-    if (FILE* pipe = ::popen(cmd.c_str(), "r")) {
-        char buf[4096];
-        while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) {
-            text.append(buf, n);
-        }
-        *status = ::pclose(pipe);
-    } else {
-        *status = -1;
-    }
-    return text;
-}
-
-std::string shellQuoted(const std::string& s)
-{
-    return "'" + s + "'";
-}
 
 } // namespace
 
@@ -109,12 +86,12 @@ int benchMerge(const Args& /*args*/, int repeat, const fs::path& dataDir)
     }
 
     // Ours: read, merge (best of repeat), write EXR.
-    double t0 = now();
+    double t0 = monotonicSeconds();
     auto images = readBracketSignals(files, core::nullJobContext());
     if (!images) {
         return reportError(images.error());
     }
-    const double readS = now() - t0;
+    const double readS = monotonicSeconds() - t0;
     const int w = (*images)[0].width(), h = (*images)[0].height();
     std::printf("bracket: %zu x %d x %d (%.1f MP each, %s); threads: %d\n",
                 files.size(),
@@ -128,9 +105,9 @@ int benchMerge(const Args& /*args*/, int repeat, const fs::path& dataDir)
     double mergeS = 1e30;
     core::ImageF merged;
     for (int r = 0; r < repeat; ++r) {
-        t0 = now();
+        t0 = monotonicSeconds();
         auto m = core::mergeBrackets(*images, exposure, params, core::nullJobContext());
-        mergeS = std::min(mergeS, now() - t0);
+        mergeS = std::min(mergeS, monotonicSeconds() - t0);
         if (!m) {
             return reportError(m.error());
         }
@@ -139,11 +116,11 @@ int benchMerge(const Args& /*args*/, int repeat, const fs::path& dataDir)
     images->clear();
     core::WriteOptions exrOptions;
     exrOptions.overwrite = true;
-    t0 = now();
+    t0 = monotonicSeconds();
     if (auto ok = core::writeImage(merged, tmp / "ours.exr", exrOptions); !ok) {
         return reportError(ok.error());
     }
-    const double writeS = now() - t0;
+    const double writeS = monotonicSeconds() - t0;
     const double oursEndToEnd = readS + mergeS + writeS;
 
     std::string fileArgs, timeArgs, evArgs;
@@ -167,12 +144,12 @@ int benchMerge(const Args& /*args*/, int repeat, const fs::path& dataDir)
     const double cvReadS = peerJson.is_object() ? peerJson.value("read_s", 0.0) : 0.0;
 
     // luminance-hdr-cli (process; reads, merges, writes EXR).
-    t0 = now();
+    t0 = monotonicSeconds();
     runCapture("QT_QPA_PLATFORM=offscreen luminance-hdr-cli -e " + evArgs +
                    " --hdrModel debevec --hdrWeight triangular --hdrResponseCurve srgb -s " +
                    shellQuoted((tmp / "lhdr.exr").string()) + fileArgs + " >/dev/null 2>&1",
                &status);
-    const double lhdrS = status == 0 && fs::exists(tmp / "lhdr.exr") ? now() - t0 : 0.0;
+    const double lhdrS = status == 0 && fs::exists(tmp / "lhdr.exr") ? monotonicSeconds() - t0 : 0.0;
 
     // pfstools: hdrgen list "<file> <1/exposure_time> <aperture> <iso> 0" (pfsinhdrgen(1)).
     {
@@ -181,12 +158,12 @@ int benchMerge(const Args& /*args*/, int repeat, const fs::path& dataDir)
             list << files[i] << " " << 1.0 / times[i] << " 1 100 0\n";
         }
     }
-    t0 = now();
+    t0 = monotonicSeconds();
     runCapture("(pfsinhdrgen " + shellQuoted((tmp / "brackets.hdrgen").string()) +
                    " | pfshdrcalibrate -c robertson -r gamma | pfsout " +
                    shellQuoted((tmp / "pfs.exr").string()) + ") >/dev/null 2>&1",
                &status);
-    const double pfsS = status == 0 && fs::exists(tmp / "pfs.exr") ? now() - t0 : 0.0;
+    const double pfsS = status == 0 && fs::exists(tmp / "pfs.exr") ? monotonicSeconds() - t0 : 0.0;
 
     auto ratio = [](double peerS, double oursS) { return peerS > 0 && oursS > 0 ? peerS / oursS : 0.0; };
     std::printf("\n%-52s %9s %9s %7s\n", "task", "ours s", "peer s", "ratio");

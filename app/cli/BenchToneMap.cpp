@@ -4,6 +4,8 @@
 // the operator alone is compared with OpenCV's Tonemap* where the formula is the same.
 #include "app/cli/BenchToneMap.h"
 
+#include "app/cli/BenchSupport.h"
+
 #include "common/JobContext.h"
 #include "common/Parallel.h"
 #include "hdr/LocalToneMap.h"
@@ -26,28 +28,12 @@ namespace hdr::cli {
 namespace fs = std::filesystem;
 namespace {
 
-double seconds(const std::function<void()>& fn)
-{
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double bestOf(int repeat, const std::function<void()>& fn)
-{
-    double best = 1e30;
-    for (int i = 0; i < repeat; ++i) {
-        best = std::min(best, seconds(fn));
-    }
-    return best;
-}
-
 // Runs a shell command; returns its wall time, or a negative value when it failed.
 double timeCommand(const std::string& cmd, std::string* output = nullptr)
 {
     std::string text;
     int status = -1;
-    const double t = seconds([&] {
+    const double t = secondsOf([&] {
         if (FILE* pipe = ::popen(cmd.c_str(), "r")) {
             char buf[4096];
             while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) {
@@ -100,11 +86,6 @@ struct Row {
     double ours = -1;
     double theirs = -1;
 };
-
-std::string quote(const fs::path& p)
-{
-    return "'" + p.string() + "'";
-}
 
 } // namespace
 
@@ -173,7 +154,7 @@ int benchToneMap(const Args& args, int repeat, const fs::path& dataDir)
         r.ours = timeGlobal(op);
         if (havePy) {
             std::string out;
-            if (timeCommand(py + " tonemap " + cvName + " " + quote(exr) + " - --repeat " +
+            if (timeCommand(py + " tonemap " + cvName + " " + shellQuoted(exr.string()) + " - --repeat " +
                                 std::to_string(repeat) + " 2>/dev/null",
                             &out) >= 0) {
                 try {
@@ -195,7 +176,8 @@ int benchToneMap(const Args& args, int repeat, const fs::path& dataDir)
                     -1});
 
     // Whole commands: EXR in, 8-bit image out.
-    const std::string self = "'" + selfExe() + "' tonemap " + quote(exr) + " --overwrite --output ";
+    const std::string self =
+        shellQuoted(selfExe()) + " tonemap " + shellQuoted(exr.string()) + " --overwrite --output ";
     const bool haveLhdr = haveProgram("luminance-hdr-cli");
     const bool havePfs = haveProgram("pfsin") && haveProgram("pfstmo_drago03");
     struct Job {
@@ -207,18 +189,23 @@ int benchToneMap(const Args& args, int repeat, const fs::path& dataDir)
     const fs::path out8 = dir / "out.png";
     const std::vector<Job> jobs = {
         {"drago",
-         self + quote(out8) + " --operator drago --bias 0.85",
-         "luminance-hdr-cli -l " + quote(exr) + " --tmo drago --tmoDrgBias 0.85 -o " + quote(dir / "l.png"),
-         "pfsin " + quote(exr) + " | pfstmo_drago03 -b 0.85 | pfsgamma -g 2.2 | pfsout " +
-             quote(dir / "p.png")},
+         self + shellQuoted(out8.string()) + " --operator drago --bias 0.85",
+         "luminance-hdr-cli -l " + shellQuoted(exr.string()) + " --tmo drago --tmoDrgBias 0.85 -o " +
+             shellQuoted((dir / "l.png").string()),
+         "pfsin " + shellQuoted(exr.string()) + " | pfstmo_drago03 -b 0.85 | pfsgamma -g 2.2 | pfsout " +
+             shellQuoted((dir / "p.png").string())},
         {"reinhard02 (photographic-local)",
-         self + quote(out8) + " --operator photographic-local",
-         "luminance-hdr-cli -l " + quote(exr) + " --tmo reinhard02 -o " + quote(dir / "l.png"),
-         "pfsin " + quote(exr) + " | pfstmo_reinhard02 | pfsgamma -g 2.2 | pfsout " + quote(dir / "p.png")},
+         self + shellQuoted(out8.string()) + " --operator photographic-local",
+         "luminance-hdr-cli -l " + shellQuoted(exr.string()) + " --tmo reinhard02 -o " +
+             shellQuoted((dir / "l.png").string()),
+         "pfsin " + shellQuoted(exr.string()) + " | pfstmo_reinhard02 | pfsgamma -g 2.2 | pfsout " +
+             shellQuoted((dir / "p.png").string())},
         {"durand02",
-         self + quote(out8) + " --operator durand",
-         "luminance-hdr-cli -l " + quote(exr) + " --tmo durand -o " + quote(dir / "l.png"),
-         "pfsin " + quote(exr) + " | pfstmo_durand02 | pfsgamma -g 2.2 | pfsout " + quote(dir / "p.png")},
+         self + shellQuoted(out8.string()) + " --operator durand",
+         "luminance-hdr-cli -l " + shellQuoted(exr.string()) + " --tmo durand -o " +
+             shellQuoted((dir / "l.png").string()),
+         "pfsin " + shellQuoted(exr.string()) + " | pfstmo_durand02 | pfsgamma -g 2.2 | pfsout " +
+             shellQuoted((dir / "p.png").string())},
     };
     ::setenv("QT_QPA_PLATFORM", "offscreen", 0);
     auto bestCommand = [&](const std::string& cmd) {
