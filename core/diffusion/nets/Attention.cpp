@@ -44,8 +44,10 @@ at::Tensor attentionBaddbmm(const at::Tensor& q,
         const at::Tensor m = expandMask(mask, batch, heads, lq, lk).reshape({batch * heads, lq, lk});
         scores = at::baddbmm(m.to(q.scalar_type()), qh, kh.transpose(1, 2), 1.0, scale);
     } else {
-        scores =
-            at::baddbmm(at::empty({batch * heads, lq, lk}, q.options()), qh, kh.transpose(1, 2), 0.0, scale);
+        // Not baddbmm(empty, ..., beta=0): libtorch 1.13's small-matrix CPU kernel reads the
+        // uninitialised input even when beta is 0, so NaN garbage leaked into the scores now and
+        // then. Scaling q (B*Lq*C) is cheaper than scaling the scores (B*h*Lq*Lk).
+        scores = at::bmm(qh * scale, kh.transpose(1, 2));
     }
     at::_softmax_out(scores, scores, -1, false);
     const at::Tensor out = at::bmm(scores, vh);

@@ -45,8 +45,11 @@ double maxDiff(const std::vector<float>& a, const std::vector<float>& b)
 {
     if (a.size() != b.size()) return INFINITY;
     double m = 0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        m = std::max(m, double(std::abs(a[i] - b[i])));
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double d = std::abs(double(a[i]) - double(b[i]));
+        if (std::isnan(d)) return NAN; // so that neither "> x" nor "< x" passes on NaN output
+        m = std::max(m, d);
+    }
     return m;
 }
 
@@ -328,7 +331,7 @@ private slots:
         auto conditioned = generate(r, job);
         HDR_VERIFY_OK(conditioned);
         QCOMPARE(conditioned->front().parameters.originalSize, std::optional<std::string>("256x128"));
-        QVERIFY(maxDiff(plain->front().latents, conditioned->front().latents) > 0.0);
+        QVERIFY(maxDiff(plain->front().latents, conditioned->front().latents) > 1e-2);
         const auto back = parseA1111Parameters(formatA1111Parameters(conditioned->front().parameters));
         HDR_VERIFY_OK(back);
         GenerateRequest base;

@@ -110,6 +110,32 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, attention(qkv[0], qkv[1], qkv[2], 5));
     }
 
+    void attentionIgnoresStaleMemory()
+    {
+        // Regression: the scores were once baddbmm(empty, ..., beta=0), and libtorch 1.13's
+        // small-matrix kernel reads that uninitialised input, so NaN left in freed memory reached
+        // the output (first tiny-SDXL generation in a process came out NaN). Leave NaN-filled
+        // blocks of the scores' size in the allocator, then attend.
+        c10::InferenceMode guard;
+        at::manual_seed(3);
+        for (const int64_t len : {4, 9, 16}) {
+            const at::Tensor q = at::randn({2, len, 32}), k = at::randn({2, len, 32}),
+                             v = at::randn({2, len, 32});
+            for (const AttentionBackend backend : {AttentionBackend::Baddbmm, AttentionBackend::Chunked}) {
+                for (int round = 0; round < 10; ++round) {
+                    {
+                        std::vector<at::Tensor> stale;
+                        for (int i = 0; i < 32; ++i)
+                            stale.push_back(at::full({2 * 4, len, len}, NAN));
+                    }
+                    const at::Tensor out = attention(q, k, v, 4, backend);
+                    QVERIFY2(out.isfinite().all().item<bool>(),
+                             qPrintable(QStringLiteral("%1, length %2").arg(nameOf(backend)).arg(len)));
+                }
+            }
+        }
+    }
+
     void configFromJson()
     {
         nlohmann::json j = {
