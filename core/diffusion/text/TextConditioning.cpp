@@ -40,7 +40,15 @@ at::Tensor applyEmphasis(const at::Tensor& z, const at::Tensor& weights)
     const std::vector<int64_t> dims = z.dim() == 3 ? std::vector<int64_t>{1, 2} : std::vector<int64_t>{0, 1};
     const at::Tensor originalMean = z32.mean(dims, true);
     const at::Tensor weighted = z32 * w;
-    return (weighted * (originalMean / weighted.mean(dims, true))).to(z.scalar_type());
+    const at::Tensor weightedMean = weighted.mean(dims, true);
+    // The restore divides by the weighted mean. Real CLIP states have means far from zero, but a
+    // chunk whose mean is ~0 relative to its magnitude (small or untrained encoders) would turn
+    // rounding noise into a huge factor, or 0/0 = NaN even with all weights 1: such chunks keep
+    // the plain product (A1111's "No norm"), so the result stays a continuous function of z.
+    const at::Tensor wellConditioned = weightedMean.abs() > weighted.abs().mean(dims, true) * 1e-3;
+    const at::Tensor restore =
+        at::where(wellConditioned, originalMean / weightedMean, at::ones_like(weightedMean));
+    return (weighted * restore).to(z.scalar_type());
 }
 
 core::Result<EncodedPrompts> encodePrompts(const TextEncoderSet& encoders,

@@ -64,7 +64,9 @@ core::Result<EncodedPrompts> encodePrompts(const TextEncoderSet& encoders,
                                            const TextConditioningOptions& options = {});
 
 // A1111 "Original" emphasis on one chunk: z [L, C] (or [B, L, C] with weights [B, L]) times
-// weights, rescaled so the mean over all elements is unchanged.
+// weights, rescaled so the mean over all elements is unchanged. A1111 takes that mean over the
+// whole batch of prompts; we take it per prompt, so an image does not depend on its batch-mates.
+// A chunk whose mean is ~0 (|mean| <= 1e-3 of the mean magnitude) is not rescaled ("No norm").
 at::Tensor applyEmphasis(const at::Tensor& z, const at::Tensor& weights);
 
 } // namespace hdr::diffusion

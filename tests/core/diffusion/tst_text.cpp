@@ -410,6 +410,17 @@ private slots:
         QVERIFY(std::abs(out.mean().item<double>() - z.mean().item<double>()) < 1e-6);
         const double scale = (z.mean() / (z * w.unsqueeze(-1)).mean()).item<double>();
         QVERIFY(at::allclose(out[3], z[3] * 1.3 * scale, 1e-5, 1e-6));
+
+        // Zero-mean states (untrained encoders): the restore would be 0/0 or amplify rounding
+        // noise, so the plain product is kept; all-ones weights stay an exact identity.
+        const at::Tensor centred = z - z.mean(-1, true); // every token zero-mean, weighted or not
+        QVERIFY(at::equal(applyEmphasis(centred, at::ones({77})), centred));
+        QVERIFY(at::allclose(applyEmphasis(centred, w), centred * w.unsqueeze(-1)));
+        QVERIFY(applyEmphasis(at::zeros({77, 6}), w).isfinite().all().item<bool>());
+        // Batched: each row is its own chunk.
+        const at::Tensor batched = applyEmphasis(at::stack({z, centred}), at::stack({w, w}));
+        QVERIFY(at::allclose(batched[0], out));
+        QVERIFY(at::allclose(batched[1], centred * w.unsqueeze(-1)));
     }
 
     void conditioningSdxl()
