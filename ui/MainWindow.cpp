@@ -5,6 +5,10 @@
 #include "image/DemoScene.h"
 #include "jobs/JobManager.h"
 #include "ui/Logging.h"
+#ifdef HDR_WITH_GENERATION
+#include "ui/generation/BracketStrip.h"
+#include "ui/generation/GenerationPanel.h"
+#endif
 #include "ui/jobs/JobListPanel.h"
 #include "ui/viewer/DisplayControlsPanel.h"
 #include "ui/viewer/HistogramWidget.h"
@@ -21,6 +25,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScrollArea>
 #include <QStatusBar>
 
 #include <algorithm>
@@ -92,6 +97,73 @@ void MainWindow::createDocks()
     addDock(tr("Image info"), QStringLiteral("infoDock"), m_info, Qt::RightDockWidgetArea);
     auto* jobsDock = addDock(tr("Jobs"), QStringLiteral("jobsDock"), m_jobList, Qt::BottomDockWidgetArea);
     jobsDock->setMaximumHeight(180);
+    createGenerationDock(jobsDock);
+}
+
+void MainWindow::createGenerationDock(QDockWidget* jobsDock)
+{
+#ifndef HDR_WITH_GENERATION
+    Q_UNUSED(jobsDock); // built without the diffusion engine: no Generate dock
+#else
+    m_generation = new GenerationPanel(m_jobs);
+    // The panel is taller than most screens allow a dock: it scrolls rather than squeezing.
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(m_generation);
+    scroll->setWidgetResizable(true);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setMinimumWidth(m_generation->minimumSizeHint().width() + 20);
+    m_generationDock = new QDockWidget(tr("Generate"), this);
+    m_generationDock->setObjectName(QStringLiteral("generateDock"));
+    m_generationDock->setWidget(scroll);
+    addDockWidget(Qt::LeftDockWidgetArea, m_generationDock);
+    // The bracket strip sits beside the job list under the viewer: a row of 3-7 thumbnails needs
+    // the width, and a click shows that bracket in the viewer right above.
+    m_bracketsDock = new QDockWidget(tr("Brackets"), this);
+    m_bracketsDock->setObjectName(QStringLiteral("bracketsDock"));
+    m_bracketsDock->setWidget(m_generation->strip());
+    m_generation->strip()->show();
+    addDockWidget(Qt::BottomDockWidgetArea, m_bracketsDock);
+    splitDockWidget(jobsDock, m_bracketsDock, Qt::Horizontal);
+
+    connect(m_generation,
+            &GenerationPanel::generationSucceeded,
+            this,
+            [this](const QString& hdrFile, const QStringList&, const QString& summary) {
+                if (!hdrFile.isEmpty()) {
+                    // Opening the result replaces the status text with the image's statistics;
+                    // say where the files went once it is shown.
+                    connect(
+                        this,
+                        &MainWindow::documentOpened,
+                        this,
+                        [this, summary] { statusBar()->showMessage(summary, 20000); },
+                        Qt::SingleShotConnection);
+                    openFile(hdrFile);
+                }
+                statusBar()->showMessage(summary, 20000);
+            });
+    connect(m_generation, &GenerationPanel::generationFailed, this, &MainWindow::showError);
+    connect(m_generation, &GenerationPanel::bracketActivated, this, &MainWindow::showGeneratedImage);
+#endif
+}
+
+void MainWindow::showGeneratedImage(std::shared_ptr<const core::ImageF> image, const QString& name)
+{
+    if (!image) {
+        return;
+    }
+    auto future = m_jobs->submit<DocumentPtr>(
+        tr("Show %1").arg(name), core::JobResource::Compute, [image, name](core::JobContext& ctx) {
+            return buildDocument(*image, QString(), name, ctx);
+        });
+    future.then(this, [this](const core::Result<DocumentPtr>& result) {
+        if (result) {
+            setDocument(*result);
+        } else if (result.error().code != core::ErrorCode::Cancelled) {
+            showError(QString::fromStdString(result.error().describe()));
+        }
+    });
 }
 
 void MainWindow::createActions()
@@ -133,6 +205,10 @@ void MainWindow::createActions()
         m_controls->setCompareAvailable(false);
     });
     m_viewMenu->addSeparator();
+    if (m_generationDock) {
+        m_viewMenu->addAction(m_generationDock->toggleViewAction());
+        m_viewMenu->addAction(m_bracketsDock->toggleViewAction());
+    }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About HDR Studio"), this, [this] {

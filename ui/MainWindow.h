@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+class QDockWidget;
 class QLabel;
 class QMenu;
 
@@ -21,6 +22,7 @@ class OcioConfig;
 namespace hdr::ui {
 
 class DisplayControlsPanel;
+class GenerationPanel;
 class HistogramWidget;
 class ImageInfoPanel;
 class ImageViewer;
@@ -46,6 +48,8 @@ public:
     DisplayControlsPanel* displayControls() const { return m_controls; }
     HistogramWidget* histogram() const { return m_histogram; }
     JobListPanel* jobList() const { return m_jobList; }
+    // The Generate dock's panel; nullptr when the diffusion engine was not built.
+    GenerationPanel* generationPanel() const { return m_generation; }
     QString lastError() const { return m_lastError; }
 
 signals:
@@ -69,6 +73,8 @@ private:
     void autoExposure();
     void openDialog(bool asCompare);
     void saveAsDialog();
+    void createGenerationDock(QDockWidget* jobsDock);
+    void showGeneratedImage(std::shared_ptr<const core::ImageF> image, const QString& name);
 
     core::JobManager* m_jobs;
     std::shared_ptr<const core::OcioConfig> m_ocio;
@@ -77,6 +83,9 @@ private:
     HistogramWidget* m_histogram = nullptr;
     ImageInfoPanel* m_info = nullptr;
     JobListPanel* m_jobList = nullptr;
+    GenerationPanel* m_generation = nullptr;
+    QDockWidget* m_generationDock = nullptr;
+    QDockWidget* m_bracketsDock = nullptr;
     QLabel* m_probeLabel = nullptr;
     QLabel* m_zoomLabel = nullptr;
     QMenu* m_recentMenu = nullptr;
