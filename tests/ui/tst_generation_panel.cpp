@@ -20,6 +20,8 @@
 #include <QRandomGenerator>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStatusBar>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QToolButton>
 
@@ -247,9 +249,29 @@ private slots:
         QVERIFY(m_panel->statusText().contains(QDir::toNativeSeparators(out.path())));
         QVERIFY(m_panel->generateButton()->isEnabled());
 
+        // The status bar says where the files went, after the opened image's own message.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_window->statusBar()->currentMessage().contains(QDir::toNativeSeparators(out.path())), 5000);
+
+        // Save As writes every format its dialog offers from the generated document.
+        QTemporaryDir saved;
+        QSignalSpy exported(m_window, &ui::MainWindow::exportFinished);
+        for (const char* ext : {"exr", "hdr", "tif", "dng", "png"}) {
+            m_window->exportTo(saved.filePath(QStringLiteral("saved.") + QLatin1String(ext)), false);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 5, 10000);
+        for (const auto& args : exported) {
+            QVERIFY2(args.at(1).toBool(), qPrintable(args.at(0).toString() + m_window->lastError()));
+        }
+        QCOMPARE(filesIn(saved.path()).size(), 5);
+
         QTest::qWait(200); // let docks repaint before the screenshot
         QVERIFY(m_window->grab().save(QStringLiteral("/tmp/gen_panel_sdxl.png")));
-        m_panel->grab().save(QStringLiteral("/tmp/gen_panel_dock.png"));
+        if (auto* tabs = m_panel->findChild<QTabWidget*>()) {
+            tabs->setCurrentIndex(1);
+            QTest::qWait(50);
+            m_panel->grab().save(QStringLiteral("/tmp/gen_panel_dock_brackets_tab.png"));
+        }
     }
 
     void sd15QueuedRunsAndBracketClick()
@@ -288,6 +310,25 @@ private slots:
         QCOMPARE(opened.first().at(0).toString(), QStringLiteral("Bracket +2 EV"));
         QCOMPARE(m_window->viewer()->document()->image().width(), 64);
         m_window->grab().save(QStringLiteral("/tmp/gen_panel_sd15.png"));
+    }
+
+    // A run that fails (here: the output folder cannot be created) reaches the window's error
+    // path; the app stays up and the panel is ready again.
+    void failureReachesErrorPath()
+    {
+        HDR_REQUIRE_SHARED("oracle/models/tiny-sdxl");
+        QTemporaryDir out;
+        const QString blocker = out.filePath(QStringLiteral("a-file"));
+        QVERIFY(QFile(blocker).open(QIODevice::WriteOnly));
+        configureTinyRun(sharedModel("tiny-sdxl"), QStringLiteral("sdxl"), blocker + QStringLiteral("/sub"));
+        QSignalSpy errors(m_window, &ui::MainWindow::errorShown);
+        QVERIFY(m_panel->generate() != 0);
+        QTRY_COMPARE_WITH_TIMEOUT(errors.count(), 1, kRunTimeoutMs);
+        QVERIFY2(m_window->lastError().contains(QStringLiteral("output folder")),
+                 qPrintable(m_window->lastError()));
+        QTRY_COMPARE(m_panel->pendingJobs(), 0);
+        QVERIFY(m_panel->statusText().startsWith(QStringLiteral("Generation failed")));
+        QVERIFY(m_panel->generateButton()->isEnabled());
     }
 
     void cancelMidRun()
