@@ -2,6 +2,8 @@
 
 #include "support/TestSupport.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 #include <stdexcept>
@@ -65,6 +67,19 @@ void OracleReport::expectClose(const std::string& what,
         return;
     }
     const at::Tensor diff = (actual - expected).abs();
+    if (m_relativeBound > 0.0) {
+        const double scale = std::max(expected.abs().max().item<double>(), 1e-30);
+        const double relative = diff.max().item<double>() / scale;
+        m_worstRelative = std::max(m_worstRelative, std::isnan(relative) ? INFINITY : relative);
+        std::ostringstream msg;
+        msg << what << ": max |diff| / max |expected| " << relative << " (bound " << m_relativeBound << ")";
+        if (relative <= m_relativeBound) {
+            note(msg.str());
+        } else {
+            fail(msg.str());
+        }
+        return;
+    }
     const at::Tensor allowed = atol + rtol * expected.abs();
     const double maxDiff = diff.max().item<double>();
     const bool finite = actual.isfinite().all().item<bool>() == expected.isfinite().all().item<bool>();

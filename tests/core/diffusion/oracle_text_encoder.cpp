@@ -22,12 +22,15 @@ constexpr double kAtol = 5e-5; // components (oracle README "Tolerances")
 
 // Until model/StateDictLoader exists: copy a diffusers-named file into the module, requiring
 // every parameter and refusing unexpected keys (position_ids buffers are not parameters).
-ClipTextModel loadEncoder(const std::filesystem::path& dir, const std::string& name, OracleReport& report)
+ClipTextModel loadEncoder(const std::filesystem::path& dir,
+                          const std::string& name,
+                          at::ScalarType dtype,
+                          OracleReport& report)
 {
     std::ifstream in(dir / (name + "_config.json"));
     if (!in) throw std::runtime_error("missing " + (dir / (name + "_config.json")).string());
     const ClipTextConfig config = ClipTextConfig::fromJson(nlohmann::json::parse(in));
-    ClipTextModel model(config, at::TensorOptions().dtype(at::kFloat));
+    ClipTextModel model(config, at::TensorOptions().dtype(dtype));
     auto tensors = loadSafetensors(dir / (name + ".safetensors"));
     if (!tensors) throw std::runtime_error(tensors.error().describe());
     c10::NoGradGuard noGrad;
@@ -89,7 +92,7 @@ void runTextEncoderCase(const OracleCase& c, OracleReport& report)
     c10::InferenceMode inferenceMode;
     const std::filesystem::path dir = c.familyDir();
     const auto prompts = c.meta.at("prompts").get<std::vector<std::string>>();
-    const ClipTextModel te1 = loadEncoder(dir, "text_encoder", report);
+    const ClipTextModel te1 = loadEncoder(dir, "text_encoder", c.dtype, report);
     checkEncoder(c, "text_encoder", te1, report);
     auto tok1 = ClipTokenizer::load(dir / "tokenizer");
     if (!tok1) throw std::runtime_error(tok1.error().describe());
@@ -98,7 +101,7 @@ void runTextEncoderCase(const OracleCase& c, OracleReport& report)
     std::optional<ClipTokenizer> tok2;
     ClipTextModel te2{nullptr};
     if (c.has("in.text_encoder_2.input_ids")) {
-        te2 = loadEncoder(dir, "text_encoder_2", report);
+        te2 = loadEncoder(dir, "text_encoder_2", c.dtype, report);
         checkEncoder(c, "text_encoder_2", te2, report);
         auto loaded = ClipTokenizer::load(dir / "tokenizer_2");
         if (!loaded) throw std::runtime_error(loaded.error().describe());

@@ -26,7 +26,7 @@ void runUnet(const OracleCase& c, OracleReport& report)
         report.fail(config.error().describe());
         return;
     }
-    diffusion::UNet2DConditionModel unet(*config, at::TensorOptions().dtype(at::kFloat));
+    diffusion::UNet2DConditionModel unet(*config, at::TensorOptions().dtype(c.dtype));
     loadNetWeights(*unet, c.familyDir() / "unet.safetensors");
     c10::InferenceMode inference;
 

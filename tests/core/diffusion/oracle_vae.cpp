@@ -30,7 +30,10 @@ void runVae(const OracleCase& c, OracleReport& report)
         std::abs(c.meta.at("scaling_factor").get<double>() - config->scalingFactor) > 1e-12) {
         report.fail("scaling_factor differs from the case's");
     }
-    diffusion::AutoencoderKL vae(*config, at::TensorOptions().dtype(at::kFloat));
+    // A reduced-precision run measures the reduced-precision path itself, as with a VAE whose
+    // config says force_upcast: false (e.g. SDXL's fp16-fix VAE), not the fp32 upcast.
+    config->forceUpcast = config->forceUpcast && c.dtype == at::kFloat;
+    diffusion::AutoencoderKL vae(*config, at::TensorOptions().dtype(c.dtype));
     loadNetWeights(*vae, c.familyDir() / "vae.safetensors");
     c10::InferenceMode inference;
 
