@@ -49,8 +49,10 @@ const CommandSpec kSpec{
     "        (whole commands, EXR in, 8-bit image out).\n"
     "viewer: frame time of the viewer's CPU display path for an exposure change on a 4K image\n"
     "        (fit-to-window 1920x1080, 1:1 1920x1080, and a full 3840x2160 viewport).\n"
-    "unet:   one SD1.5-size UNet step (64x64 latent, batch 2) and a 512x512 VAE decode, fp32 and bf16,\n"
-    "        against PyTorch (tests/bench/torch_unet.py) on the same weights; GFLOP/s vs measured peak.",
+    "unet:   one denoising step (UNet, CFG batch 2) and a VAE decode of SD1.5 at 512x512 (--arch sdxl:\n"
+    "        SDXL at 1024x1024), fp32 and bf16, random weights in the real shapes; seconds, GFLOP/s vs\n"
+    "        the measured peak, peak resident memory; SD1.5 against PyTorch (tests/bench/torch_unet.py)\n"
+    "        on the same weights.",
     {{"data", "DIR", "shared data folder (default: ../shared/data next to the source tree)"},
      {"repeat", "N", "runs per measurement; the best is reported (default 5)"},
      {"file", "PATH", "viewer: use this image instead of the 4K demo scene"},
@@ -59,7 +61,9 @@ const CommandSpec kSpec{
      {"images", "N", "fusion: images in the bracket (default 4)"},
      {"skip-peer", "", "unet: do not run the PyTorch peer"},
      {"no-bf16", "", "unet: fp32 only"},
-     {"latent", "N", "unet: latent size (default 64 = 512x512)"},
+     {"dtype", "TYPE", "unet: fp32, bf16 or both (default both)"},
+     {"arch", "ARCH", "unet: sd15 (default) or sdxl"},
+     {"latent", "N", "unet: latent size (default 64 = 512x512; SDXL 128 = 1024x1024)"},
      {"threads", "N", "unet: torch threads (default all)"},
      {"attention", "KIND", "unet: baddbmm or chunked (default: automatic)"},
      {"nchw", "", "unet: keep NCHW activations (default channels-last)"},

@@ -11,9 +11,19 @@ int benchDiffusion(const Args& args, int repeat)
 {
     diffusion::NetBenchOptions options;
     options.iterations = repeat;
-    options.bf16 = !args.flag("no-bf16");
+    options.arch = args.value("arch").value_or("sd15");
+    if (options.arch != "sd15" && options.arch != "sdxl") {
+        return usageError("--arch must be sd15 or sdxl");
+    }
+    const std::string dtype = args.value("dtype").value_or(args.flag("no-bf16") ? "fp32" : "both");
+    if (dtype != "fp32" && dtype != "bf16" && dtype != "both") {
+        return usageError("--dtype must be fp32, bf16 or both");
+    }
+    options.fp32 = dtype != "bf16";
+    options.bf16 = dtype != "fp32";
     std::string numberError;
-    options.latentSize = static_cast<int64_t>(args.number("latent", numberError).value_or(64));
+    const bool sdxl = options.arch == "sdxl";
+    options.latentSize = static_cast<int64_t>(args.number("latent", numberError).value_or(sdxl ? 128 : 64));
     options.threads = static_cast<int>(args.number("threads", numberError).value_or(0));
     if (!numberError.empty()) {
         return usageError(numberError);
@@ -24,11 +34,13 @@ int benchDiffusion(const Args& args, int repeat)
     if (!args.flag("skip-peer")) {
         options.peerScript = HDR_SOURCE_DIR "/tests/bench/torch_unet.py";
     }
-    std::printf("bench unet: SD1.5-size UNet step (latent %lldx%lld, batch %lld, context 77x768, random "
-                "weights) and VAE decode; best of %d\n",
+    std::printf("bench unet: %s UNet step (latent %lldx%lld, batch %lld as with CFG, context 77x%d, random "
+                "weights in the real shapes) and VAE decode; best of %d\n",
+                sdxl ? "SDXL" : "SD1.5",
                 static_cast<long long>(options.latentSize),
                 static_cast<long long>(options.latentSize),
                 static_cast<long long>(options.batch),
+                sdxl ? 2048 : 768,
                 repeat);
     TerminalJobContext job;
     const auto report = diffusion::runNetBenchmark(options, job);
@@ -43,37 +55,43 @@ int benchDiffusion(const Args& args, int repeat)
         report->matmulGflopsBf16,
         report->convGflopsF32,
         report->convGflopsBf16);
-    std::printf("%-22s %-5s %9s %8s %9s %7s %10s %8s %12s\n",
+    std::printf("%-27s %-5s %9s %8s %9s %7s %7s %10s %8s %8s %12s\n",
                 "pass",
                 "dtype",
                 "ours s",
                 "GFLOP",
                 "GFLOP/s",
                 "%peak",
+                "RSS GB",
                 "PyTorch s",
                 "ratio",
+                "PT GB",
                 "|diff|/max");
     for (const auto& row : report->rows) {
         const bool bf16 = row.dtype == "bf16";
         const double peak = std::max(bf16 ? report->matmulGflopsBf16 : report->matmulGflopsF32,
                                      bf16 ? report->convGflopsBf16 : report->convGflopsF32);
         const double rate = row.gflop / row.seconds;
-        std::printf("%-22s %-5s %9.2f %8.0f %9.1f %6.0f%%",
+        std::printf("%-27s %-5s %9.2f %8.0f %9.1f %6.0f%% %7.2f",
                     row.what.c_str(),
                     row.dtype.c_str(),
                     row.seconds,
                     row.gflop,
                     rate,
-                    peak > 0 ? 100.0 * rate / peak : 0.0);
+                    peak > 0 ? 100.0 * rate / peak : 0.0,
+                    row.peakRssGb);
         if (row.torchSeconds > 0) {
-            std::printf(" %10.2f %8.2f %12.2e\n",
+            std::printf(" %10.2f %8.2f %8.2f %12.2e\n",
                         row.torchSeconds,
                         row.torchSeconds / row.seconds,
+                        row.torchPeakRssGb,
                         row.maxDiffVsTorch);
         } else {
-            std::printf(" %10s %8s %12s\n", "-", "-", "-");
+            std::printf(" %10s %8s %8s %12s\n", "-", "-", "-", "-");
         }
     }
+    std::printf(
+        "RSS = peak resident memory during the pass (weights + activations), ours and PyTorch's (PT)\n");
     std::printf("peer: %s; ratio = PyTorch time / our time (> 1: we are faster)\n",
                 report->torchPeer.empty() ? "not run (--skip-peer)" : report->torchPeer.c_str());
     return 0;

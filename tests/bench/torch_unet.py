@@ -312,6 +312,23 @@ def load(module, path, prefix=""):
     return module
 
 
+def reset_peak_rss():
+    # Linux: 5 > clear_refs resets VmHWM, so each pass's peak is its own (weights + activations).
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def peak_rss_gb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / (1024.0 * 1024.0)
+    return -1.0
+
+
 def timed(fn, iterations):
     best = float("inf")
     out = None
@@ -347,15 +364,19 @@ def main():
                 x, t, ctx = inputs["sample"].to(dtype), inputs["timestep"], inputs["context"].to(dtype)
                 if args.warmup:
                     unet(x, t, ctx)  # allocator and oneDNN primitive caches
+                reset_peak_rss()
                 seconds, out = timed(lambda: unet(x, t, ctx), args.iterations)
                 result.setdefault("unet", {})[dt] = seconds
+                result.setdefault("unet_rss_gb", {})[dt] = peak_rss_gb()
                 outputs["unet." + dt] = out
                 del unet
             if args.vae:
                 vae = load(Vae(cfg["vae"]), args.vae).to(dtype).eval()
                 z = inputs["latents"].to(dtype)
+                reset_peak_rss()
                 seconds, out = timed(lambda: vae(z), args.iterations)
                 result.setdefault("vae", {})[dt] = seconds
+                result.setdefault("vae_rss_gb", {})[dt] = peak_rss_gb()
                 outputs["vae." + dt] = out
                 del vae
     if args.out:

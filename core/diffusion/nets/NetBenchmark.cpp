@@ -90,6 +90,25 @@ nlohmann::json peerConfig(const UNetConfig& u, const VaeConfig& v)
               {"layers_per_block", v.layersPerBlock}}}};
 }
 
+// Linux: writing 5 to clear_refs resets the peak RSS (VmHWM) to the current RSS, so each pass's
+// peak is its own (weights + activations), not the largest of the run so far.
+void resetPeakRss()
+{
+    std::ofstream("/proc/self/clear_refs") << "5";
+}
+
+double peakRssGb()
+{
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) {
+            return std::stod(line.substr(6)) / (1024.0 * 1024.0); // kB
+        }
+    }
+    return -1;
+}
+
 std::string runCommand(const std::string& command)
 {
     std::string output;
@@ -133,7 +152,17 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
         if (options.bf16) {
             types.push_back(at::kBFloat16);
         }
-        const bool peer = !options.peerScript.empty();
+        if (options.arch != "sd15" && options.arch != "sdxl") {
+            throw core::HdrError(core::ErrorCode::InvalidArgument,
+                                 "unknown architecture '" + options.arch + "' (sd15 or sdxl)");
+        }
+        const bool sdxl = options.arch == "sdxl";
+        // The peer mirrors SD1.5 only: SDXL's fp32 weights (10 GB) held by the peer's loader twice
+        // beside ours do not fit a 16-24 GB machine; the SD1.5 ratio stands for the kernels.
+        const bool peer = !options.peerScript.empty() && !sdxl;
+        if (!options.peerScript.empty() && sdxl) {
+            report.torchPeer = "not run for SDXL (see the SD1.5 ratio)";
+        }
         const auto dir = options.workDir.empty() ? std::filesystem::temp_directory_path() / "hdr_bench_unet"
                                                  : options.workDir;
         if (peer) {
@@ -147,8 +176,8 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
             }
         };
 
-        const UNetConfig unetConfig = UNetConfig::sd15();
-        VaeConfig vaeConfig = VaeConfig::sd15();
+        const UNetConfig unetConfig = sdxl ? UNetConfig::sdxlBase() : UNetConfig::sd15();
+        VaeConfig vaeConfig = sdxl ? VaeConfig::sdxl() : VaeConfig::sd15();
         vaeConfig.forceUpcast = false; // the bf16 row measures bf16
         at::manual_seed(0);
         const int64_t s = options.latentSize;
@@ -156,6 +185,15 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
         const at::Tensor timestep = at::full({}, 500.0);
         const at::Tensor context = at::randn({options.batch, 77, unetConfig.crossAttentionDim});
         const at::Tensor latents = at::randn({1, 4, s, s});
+        std::optional<AddedCond> added;
+        if (unetConfig.hasTextTime()) {
+            const auto pixels = static_cast<float>(s * 8);
+            const int64_t pooledDim =
+                unetConfig.projectionClassEmbeddingsDim - 6 * unetConfig.additionTimeEmbedDim;
+            added =
+                AddedCond{at::randn({options.batch, pooledDim}),
+                          at::tensor({pixels, pixels, 0.f, 0.f, pixels, pixels}).repeat({options.batch, 1})};
+        }
         if (peer) {
             write("inputs.safetensors",
                   {{"sample", sample}, {"timestep", timestep}, {"context", context}, {"latents", latents}});
@@ -169,69 +207,53 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
             row.dtype = dtypeName(type);
             row.seconds = seconds;
             row.gflop = static_cast<double>(flopCount) / 1e9;
+            row.peakRssGb = peakRssGb();
             report.rows.push_back(row);
         };
-        const std::string unetName =
-            "unet step " + std::to_string(s) + "x" + std::to_string(s) + " b" + std::to_string(options.batch);
-        const std::string vaeName = "vae decode " + std::to_string(s * 8) + "x" + std::to_string(s * 8);
+        const std::string unetName = options.arch + " unet " + std::to_string(s) + "x" + std::to_string(s) +
+                                     " b" + std::to_string(options.batch);
+        const std::string vaeName =
+            options.arch + " vae decode " + std::to_string(s * 8) + "x" + std::to_string(s * 8);
         if (options.unet) {
-            std::optional<UNet2DConditionModel> master;
             for (at::ScalarType type : types) {
                 core::throwIfCancelled(job);
                 job.setProgress(0.1, "UNet " + dtypeName(type));
+                // Every dtype draws the same fp32 values (same seed), rounded to its type, so no
+                // fp32 master copy has to stay in memory beside the model being measured.
                 UNet2DConditionModel unet(unetConfig, at::TensorOptions().dtype(type));
-                if (!master) {
-                    initRandomWeights(*unet, 1);
-                    if (peer) {
-                        write("unet.safetensors", namedTensors(*unet));
-                    }
-                } else {
-                    // The same weights, rounded to this dtype.
-                    auto src = (*master)->named_parameters();
-                    for (auto& p : unet->named_parameters()) {
-                        p.value().copy_(src[p.key()]);
-                    }
+                initRandomWeights(*unet, 1);
+                if (peer && type == types.front()) {
+                    write("unet.safetensors", namedTensors(*unet));
                 }
                 unet->setChannelsLast(options.channelsLast);
+                resetPeakRss(); // from here: the weights plus the pass's activations
                 at::Tensor out;
                 flops::start();
-                const double seconds =
-                    bestSeconds(options.iterations, [&] { out = unet->forward(sample, timestep, context); });
+                const double seconds = bestSeconds(options.iterations, [&] {
+                    out = unet->forward(sample, timestep, context, added ? &*added : nullptr);
+                });
                 const int64_t count = flops::stop() / std::max(options.iterations, 1);
                 addRow(unetName, type, seconds, count);
                 ours["unet." + dtypeName(type)] = out.to(at::kFloat);
-                if (!master) {
-                    master = unet;
-                }
             }
         }
         if (options.vae) {
-            std::optional<AutoencoderKL> master;
             for (at::ScalarType type : types) {
                 core::throwIfCancelled(job);
                 job.setProgress(0.5, "VAE " + dtypeName(type));
                 AutoencoderKL vae(vaeConfig, at::TensorOptions().dtype(type));
-                if (!master) {
-                    initRandomWeights(*vae, 2);
-                    if (peer) {
-                        write("vae.safetensors", namedTensors(*vae));
-                    }
-                } else {
-                    auto src = (*master)->named_parameters();
-                    for (auto& p : vae->named_parameters()) {
-                        p.value().copy_(src[p.key()]);
-                    }
+                initRandomWeights(*vae, 2);
+                if (peer && type == types.front()) {
+                    write("vae.safetensors", namedTensors(*vae));
                 }
                 vae->setChannelsLast(options.channelsLast);
+                resetPeakRss();
                 at::Tensor out;
                 flops::start();
                 const double seconds = bestSeconds(options.iterations, [&] { out = vae->decode(latents); });
                 const int64_t count = flops::stop() / std::max(options.iterations, 1);
                 addRow(vaeName, type, seconds, count);
                 ours["vae." + dtypeName(type)] = out;
-                if (!master) {
-                    master = vae;
-                }
             }
         }
 
@@ -265,9 +287,13 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
                 report.torchPeer = "torch " + result.value("torch", std::string("?"));
                 auto torchOut = loadSafetensors(dir / "torch_out.safetensors");
                 for (auto& row : report.rows) {
-                    const std::string net = row.what.rfind("unet", 0) == 0 ? "unet" : "vae";
+                    const std::string net = row.what.find("unet") != std::string::npos ? "unet" : "vae";
                     if (result.contains(net) && result[net].contains(row.dtype)) {
                         row.torchSeconds = result[net][row.dtype].get<double>();
+                    }
+                    const std::string rssKey = net + "_rss_gb";
+                    if (result.contains(rssKey) && result[rssKey].contains(row.dtype)) {
+                        row.torchPeakRssGb = result[rssKey][row.dtype].get<double>();
                     }
                     const std::string key = net + "." + row.dtype;
                     if (torchOut && torchOut->count(key) && ours.count(key)) {

@@ -1,8 +1,9 @@
 #pragma once
-// Torch-free entry point for `hdrstudio-cli bench unet`: times one SD1.5-size UNet step and one
-// SD1.5 VAE decode with random weights in the real shapes, measures the machine's matmul/conv
-// throughput in the same run, and (optionally) runs the PyTorch peer tests/bench/torch_unet.py
-// on the SAME weights and inputs (written as safetensors) for a ratio and an output cross-check.
+// Torch-free entry point for `hdrstudio-cli bench unet`: times one UNet step (the CFG batch of
+// 2) and one VAE decode of SD1.5 or SDXL with random weights in the real shapes, with the peak
+// resident memory of each pass, measures the machine's matmul/conv throughput in the same run,
+// and (SD1.5) runs the PyTorch peer tests/bench/torch_unet.py on the SAME weights and inputs
+// (written as safetensors) for a ratio and an output cross-check.
 #include "common/Error.h"
 #include "common/JobContext.h"
 
@@ -13,12 +14,13 @@
 namespace hdr::diffusion {
 
 struct NetBenchOptions {
-    int threads = 0; // 0 = all hardware threads
+    std::string arch = "sd15"; // sd15 | sdxl (SDXL: context 77x2048 and the text_time conditioning)
+    int threads = 0;           // 0 = all hardware threads
     bool fp32 = true;
     bool bf16 = true;
     bool unet = true;
     bool vae = true;
-    int64_t latentSize = 64; // 64 = 512x512 images
+    int64_t latentSize = 64; // 64 = 512x512 images (SDXL's native size is 128)
     int64_t batch = 2;       // CFG batch
     int iterations = 1;      // best of
     std::string attention;   // "", "baddbmm" or "chunked" (default: the library's Auto choice)
@@ -34,6 +36,8 @@ struct NetBenchRow {
     double gflop = 0;           // conv + linear + attention matmuls of the pass
     double torchSeconds = -1;   // PyTorch peer, < 0 when not run
     double maxDiffVsTorch = -1; // max |ours - PyTorch| / max |PyTorch| of the outputs
+    double peakRssGb = -1;      // peak resident memory while building and running this pass
+    double torchPeakRssGb = -1; // the same for the PyTorch peer
 };
 
 struct NetBenchReport {
