@@ -31,6 +31,7 @@ const CommandSpec kSpec{
      {"tokenizer", "DIR", "tokenizer folder for a single-file model"},
      {"prompt", "TEXT|FILE", "prompt(s)"},
      {"negative", "TEXT|FILE", "negative prompt(s)"},
+     {"prompt-style", "STYLE", "diffusers (default, as sd-hdr) or a1111 (emphasis, prompts over 75 tokens)"},
      {"image", "PATH|FILE", "img2img input image(s)"},
      {"strength", "S", "img2img strength in (0, 1] (default 0.75)"},
      {"dtype", "T", "fp32, fp16 or bf16 (default fp32)"},
@@ -82,6 +83,10 @@ int runHdr(const std::vector<std::string>& argv)
     base.dtype = args.value("dtype").value_or("fp32");
     base.device = args.value("device").value_or("cpu");
     base.sampler = args.value("sampler").value_or("euler_a");
+    base.promptStyle = args.value("prompt-style").value_or("diffusers");
+    if (base.promptStyle != "diffusers" && base.promptStyle != "a1111") {
+        return usageError("--prompt-style must be diffusers or a1111");
+    }
     base.strategy = args.value("strategy").value_or("reference");
     if (!diffusion::bracketStrategyFromName(base.strategy)) {
         return usageError("--strategy must be reference or calibrated");

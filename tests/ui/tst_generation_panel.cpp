@@ -126,6 +126,9 @@ private slots:
         QVERIFY(r.branchFraction && *r.branchFraction == 0.4);
         QCOMPARE(r.formats, (std::set<std::string>{"exr", "png"}));
         QVERIFY(!r.negative);
+        QCOMPARE(r.promptStyle, std::string("a1111")); // the panel's default: A1111 prompts paste as-is
+        o.promptStyle = QStringLiteral("diffusers");
+        QCOMPARE(ui::toBracketedRequest(o, 1).promptStyle, std::string("diffusers"));
     }
 
     void evListsAndLabels()

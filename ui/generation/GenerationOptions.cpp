@@ -147,6 +147,7 @@ diffusion::BracketedRequest toBracketedRequest(const GenerationOptions& o, std::
         r.negative = o.negative.trimmed().toStdString();
     }
     r.sampler = o.sampler.toStdString();
+    r.promptStyle = o.promptStyle.toStdString();
     r.steps = o.steps;
     r.cfg = o.cfg;
     r.seed = seed;

@@ -35,6 +35,7 @@ struct GenerationOptions {
     QString arch; // "sd15" / "sdxl" once inspected; empty while unknown or unusable
     QString prompt, negative;
     QString sampler = QStringLiteral("euler_a");
+    QString promptStyle = QStringLiteral("a1111"); // a1111 | diffusers
     int steps = 20;
     double cfg = 7.0;
     qint64 seed = -1; // -1: a random seed is drawn at submission

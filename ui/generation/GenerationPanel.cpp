@@ -137,6 +137,12 @@ QWidget* GenerationPanel::buildSamplingSection()
     samplerRow->addWidget(m_cfg);
     form->addRow(tr("Sampler"), samplerRow);
 
+    m_promptStyle = new QComboBox;
+    m_promptStyle->addItem(tr("A1111: (word:1.2) emphasis, long prompts in chunks"), QStringLiteral("a1111"));
+    m_promptStyle->addItem(tr("diffusers: literal text, cut at 77 tokens"), QStringLiteral("diffusers"));
+    m_promptStyle->setToolTip(tr("How the prompt is read; recorded in the JSON sidecar"));
+    form->addRow(tr("Prompt style"), m_promptStyle);
+
     m_seed = new QSpinBox;
     m_seed->setRange(-1, std::numeric_limits<int>::max());
     m_seed->setValue(-1);
@@ -333,6 +339,7 @@ GenerationOptions GenerationPanel::options() const
     o.prompt = m_prompt->toPlainText();
     o.negative = m_negative->toPlainText();
     o.sampler = m_sampler->currentText();
+    o.promptStyle = m_promptStyle->currentData().toString();
     o.steps = m_steps->value();
     o.cfg = m_cfg->value();
     o.seed = m_seed->value();

@@ -97,7 +97,7 @@ private:
     core::JobManager* m_jobs;
     ModelPicker* m_model = nullptr;
     QPlainTextEdit *m_prompt = nullptr, *m_negative = nullptr;
-    QComboBox *m_sampler = nullptr, *m_size = nullptr, *m_dtype = nullptr;
+    QComboBox *m_sampler = nullptr, *m_promptStyle = nullptr, *m_size = nullptr, *m_dtype = nullptr;
     QSpinBox *m_steps = nullptr, *m_seed = nullptr, *m_width = nullptr, *m_height = nullptr,
              *m_threads = nullptr;
     QDoubleSpinBox *m_cfg = nullptr, *m_exposureStep = nullptr, *m_threshold = nullptr;

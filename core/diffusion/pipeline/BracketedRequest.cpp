@@ -76,7 +76,7 @@ BracketedOutcome run(const BracketedRequest& r, core::JobContext& job, const Bra
 
     const bool cfg = r.cfg > 1.0;
     const EncodedPromptBatch text =
-        take(encodePromptBatch(*model, {r.prompt}, {r.negative}, cfg, "diffusers", 0));
+        take(encodePromptBatch(*model, {r.prompt}, {r.negative}, cfg, r.promptStyle, 0));
     if (r.offload) {
         model->release(Component::TextEncoder);
         model->release(Component::TextEncoder2);
@@ -158,6 +158,7 @@ BracketedOutcome run(const BracketedRequest& r, core::JobContext& job, const Bra
         {"sampler", r.sampler},
         {"prompt", r.prompt},
         {"negative", r.negative ? nlohmann::json(*r.negative) : nlohmann::json()},
+        {"promptStyle", r.promptStyle},
         {"image", r.image.string()},
         {"strength", r.image.empty() ? nlohmann::json() : nlohmann::json(r.strength)},
         {"evs", r.evs},

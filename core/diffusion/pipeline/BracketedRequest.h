@@ -32,7 +32,8 @@ struct BracketedRequest {
     std::string sampler = "euler_a";
     std::string prompt;
     std::optional<std::string> negative;
-    std::filesystem::path image; // img2img input (empty: txt2img)
+    std::string promptStyle = "diffusers"; // diffusers (sd-hdr's) | a1111 (emphasis, long prompts)
+    std::filesystem::path image;           // img2img input (empty: txt2img)
     double strength = 0.75;
     std::vector<double> evs{-1.0, 0.0, 1.0};
     std::string strategy = "reference";     // reference | calibrated

@@ -314,6 +314,7 @@ private slots:
                                 "steps",
                                 "cfg",
                                 "sampler",
+                                "promptStyle",
                                 "evs",
                                 "strategy",
                                 "branchStartIndex",
