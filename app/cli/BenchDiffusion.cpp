@@ -4,8 +4,32 @@
 #include "diffusion/nets/NetBenchmark.h"
 
 #include <cstdio>
+#include <fstream>
+#include <string>
 
 namespace hdr::cli {
+namespace {
+
+// bf16 is only fast where the CPU multiplies it natively (AVX-512 BF16 or AMX); elsewhere oneDNN
+// converts to fp32 and bf16 runs slower than fp32. Say which case this run measured.
+std::string cpuBf16Support()
+{
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line)) {
+        if (line.rfind("flags", 0) == 0) {
+            const bool avx512bf16 = line.find(" avx512_bf16") != std::string::npos;
+            const bool amx = line.find(" amx_bf16") != std::string::npos;
+            if (amx) return "AMX-BF16 (native bf16)";
+            if (avx512bf16) return "AVX-512 BF16 (native bf16)";
+            return "no AVX-512 BF16 or AMX: bf16 is converted to fp32 inside the kernels, so it saves "
+                   "memory, not time";
+        }
+    }
+    return "unknown (no /proc/cpuinfo)";
+}
+
+} // namespace
 
 int benchDiffusion(const Args& args, int repeat)
 {
@@ -55,6 +79,7 @@ int benchDiffusion(const Args& args, int repeat)
         report->matmulGflopsBf16,
         report->convGflopsF32,
         report->convGflopsBf16);
+    std::printf("CPU bf16 support: %s\n", cpuBf16Support().c_str());
     std::printf("%-27s %-5s %9s %8s %9s %7s %7s %10s %8s %8s %12s\n",
                 "pass",
                 "dtype",
