@@ -225,12 +225,20 @@ VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& c, const at::TensorOptions& opti
     conv_out = register_module("conv_out", Conv2d(ch[0], c.outChannels, 3, options, 1, 1));
 }
 
-at::Tensor VaeDecoderImpl::forward(const at::Tensor& z) const
+at::Tensor VaeDecoderImpl::forward(const at::Tensor& z, const core::JobContext* job) const
 {
+    const auto poll = [job] {
+        if (job) {
+            core::throwIfCancelled(*job);
+        }
+    };
+    poll();
     at::Tensor h = mid_block->forward(conv_in->forward(z));
     for (const auto& block : blocks) {
+        poll();
         h = block->forward(h);
     }
+    poll();
     return conv_out->forward(conv_norm_out->forwardSilu(h));
 }
 
@@ -312,7 +320,7 @@ LatentDist AutoencoderKLImpl::encode(const at::Tensor& image)
     return distribution(encodeMoments(image));
 }
 
-at::Tensor AutoencoderKLImpl::decode(const at::Tensor& latents)
+at::Tensor AutoencoderKLImpl::decode(const at::Tensor& latents, const core::JobContext* job)
 {
     applyForceUpcast();
     if (latents.dim() != 4 || latents.size(1) != m_config.latentChannels) {
@@ -323,7 +331,7 @@ at::Tensor AutoencoderKLImpl::decode(const at::Tensor& latents)
     if (post_quant_conv) {
         z = post_quant_conv->forward(z);
     }
-    return decoder->forward(z).to(at::kFloat).contiguous();
+    return decoder->forward(z, job).to(at::kFloat).contiguous();
 }
 
 LatentDist

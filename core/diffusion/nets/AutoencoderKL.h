@@ -71,7 +71,9 @@ TORCH_MODULE(VaeEncoder);
 class VaeDecoderImpl : public torch::nn::Module {
 public:
     VaeDecoderImpl(const VaeConfig& config, const at::TensorOptions& options);
-    at::Tensor forward(const at::Tensor& z) const;
+    // job (optional) is polled before each block: an SDXL 1024x1024 decode takes about a minute
+    // on a small CPU, and Cancel should not wait for it.
+    at::Tensor forward(const at::Tensor& z, const core::JobContext* job = nullptr) const;
     Conv2d conv_in{nullptr}, conv_out{nullptr};
     torch::nn::ModuleList up_blocks{nullptr};
     std::vector<VaeBlock> blocks;
@@ -96,8 +98,9 @@ public:
     // image [B, 3, H, W] in [-1, 1], H and W multiples of 8. Result in fp32.
     LatentDist encode(const at::Tensor& image);
     // latents [B, 4, h, w] already divided by the scaling factor -> image [B, 3, 8h, 8w], fp32,
-    // unclamped (roughly [-1, 1]).
-    at::Tensor decode(const at::Tensor& latents);
+    // unclamped (roughly [-1, 1]). With a job, cancellation is checked between the decoder's
+    // blocks (throws HdrError Cancelled); the result equals the decode without one.
+    at::Tensor decode(const at::Tensor& latents, const core::JobContext* job = nullptr);
 
     // Tiled versions (fall back to one piece when the input fits in one tile). The job context is
     // polled between tiles (throws HdrError Cancelled) and gets the tile progress.

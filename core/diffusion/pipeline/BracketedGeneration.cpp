@@ -234,7 +234,7 @@ BracketedLatents generateBrackets(UNet2DConditionModelImpl& unet,
     // 2. Calibration (once per run) from the base's current estimate of the final image.
     if (options.strategy == BracketStrategy::Calibrated) {
         core::throwIfCancelled(job);
-        result.thresholdImage = decodeLatents(vae, x0.defined() ? x0 : latents);
+        result.thresholdImage = decodeLatents(vae, x0.defined() ? x0 : latents, &job);
         result.calibrationOffsets = calibrateExposureOffsets(vae, result.thresholdImage, options.evs);
     }
     progress(1.0, "Branching");
@@ -266,7 +266,7 @@ BracketedLatents generateBrackets(UNet2DConditionModelImpl& unet,
     std::vector<at::Tensor> images;
     for (int64_t b = 0; b < n; ++b) {
         core::throwIfCancelled(job);
-        images.push_back(decodeLatents(vae, branches.slice(0, b, b + 1)));
+        images.push_back(decodeLatents(vae, branches.slice(0, b, b + 1), &job));
         if (options.onBranchDecoded) {
             options.onBranchDecoded(int(b), images.back());
         }

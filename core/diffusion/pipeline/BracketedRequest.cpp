@@ -129,7 +129,7 @@ BracketedOutcome run(const BracketedRequest& r, core::JobContext& job, const Bra
     if (r.debug) {
         const at::Tensor image = latents.thresholdImage.defined()
                                      ? latents.thresholdImage
-                                     : decodeLatents(*vae, latents.thresholdLatents);
+                                     : decodeLatents(*vae, latents.thresholdLatents, &job);
         thresholdImage = displayImageOf(image[0]);
     }
     core::throwIfCancelled(job);

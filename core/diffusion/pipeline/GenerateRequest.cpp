@@ -192,7 +192,7 @@ std::vector<GeneratedImage> run(const GenerateRequest& r,
                                      .contiguous();
         core::throwIfCancelled(job);
         batchJob.setProgress(1.0, "Decoding");
-        const at::Tensor images = decodeLatents(*vae, final).to(at::kCPU, at::kFloat).contiguous();
+        const at::Tensor images = decodeLatents(*vae, final, &batchJob).to(at::kCPU, at::kFloat).contiguous();
         for (int b = 0; b < r.batchSize; ++b) {
             GeneratedImage image;
             image.width = int(images.size(2));

@@ -74,10 +74,10 @@ at::Tensor prepareImg2ImgLatents(AutoencoderKLImpl& vae,
     return scheduler.addNoise(z, addNoise, firstStepIndex);
 }
 
-at::Tensor decodeLatents(AutoencoderKLImpl& vae, const at::Tensor& latents)
+at::Tensor decodeLatents(AutoencoderKLImpl& vae, const at::Tensor& latents, const core::JobContext* job)
 {
     c10::InferenceMode guard;
-    const at::Tensor decoded = vae.decode(latents.to(at::kFloat) / vae.config().scalingFactor);
+    const at::Tensor decoded = vae.decode(latents.to(at::kFloat) / vae.config().scalingFactor, job);
     return (decoded.to(at::kFloat) / 2.0 + 0.5).clamp(0.0, 1.0).permute({0, 2, 3, 1}).contiguous();
 }
 

@@ -88,7 +88,8 @@ at::Tensor prepareImg2ImgLatents(AutoencoderKLImpl& vae,
                                  NoiseSource& noise);
 
 // Final latents -> [B, H, W, 3] float sRGB in [0, 1]: clamp(decode(latents/sf)/2 + 0.5, 0, 1).
-at::Tensor decodeLatents(AutoencoderKLImpl& vae, const at::Tensor& latents);
+at::Tensor
+decodeLatents(AutoencoderKLImpl& vae, const at::Tensor& latents, const core::JobContext* job = nullptr);
 
 // Cheap preview: a fixed linear latent -> sRGB projection (no VAE), 1/8 of the image size.
 enum class LatentFormat { SD15, SDXL };

@@ -321,6 +321,18 @@ private slots:
         hdr::core::SimpleJobContext cancelled;
         cancelled.cancel();
         QVERIFY_THROWS_EXCEPTION(hdr::core::HdrError, vae->decodeTiled(latents, tiling, cancelled));
+        // ... and inside the plain decode, between the decoder's blocks: a Cancel pressed after
+        // the decode began (here: on the third poll) stops it; an uncancelled job changes nothing.
+        struct CancelOnPoll final : hdr::core::JobContext {
+            mutable int polls = 0;
+            int cancelAt = 3;
+            bool isCancelled() const override { return ++polls >= cancelAt; }
+            void setProgress(double, std::string_view) override {}
+        } late;
+        QVERIFY_THROWS_EXCEPTION(hdr::core::HdrError, vae->decode(latents, &late));
+        QCOMPARE(late.polls, 3);
+        hdr::core::SimpleJobContext running;
+        QVERIFY(at::equal(vae->decode(latents, &running), full));
 
         // force_upcast: bf16 weights run (and stay) in fp32.
         VaeConfig upcastConfig = smallVaeConfig();
