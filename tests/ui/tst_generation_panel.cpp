@@ -15,6 +15,10 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRandomGenerator>
@@ -40,6 +44,15 @@ QString sharedModel(const char* name)
 QStringList filesIn(const QString& dir)
 {
     return QDir(dir).entryList(QDir::Files, QDir::Name);
+}
+
+// Screenshots for a person to look at, written only when HDR_SCREENSHOT_DIR names a folder.
+void saveScreenshot(QWidget* widget, const char* name)
+{
+    const QString dir = qEnvironmentVariable("HDR_SCREENSHOT_DIR");
+    if (!dir.isEmpty()) {
+        QVERIFY(widget->grab().save(QDir(dir).filePath(QLatin1String(name))));
+    }
 }
 } // namespace
 
@@ -269,12 +282,53 @@ private slots:
         QCOMPARE(filesIn(saved.path()).size(), 5);
 
         QTest::qWait(200); // let docks repaint before the screenshot
-        QVERIFY(m_window->grab().save(QStringLiteral("/tmp/gen_panel_sdxl.png")));
+        saveScreenshot(m_window, "gen_panel_sdxl.png");
         if (auto* tabs = m_panel->findChild<QTabWidget*>()) {
             tabs->setCurrentIndex(1);
             QTest::qWait(50);
-            m_panel->grab().save(QStringLiteral("/tmp/gen_panel_dock_brackets_tab.png"));
+            saveScreenshot(m_panel, "gen_panel_dock_brackets_tab.png");
         }
+    }
+
+    void sd15ImageToImage()
+    {
+        HDR_REQUIRE_SHARED("oracle/models/tiny-sd15");
+        QTemporaryDir out;
+        configureTinyRun(sharedModel("tiny-sd15"), QStringLiteral("sd15"), out.path());
+        // A missing init image blocks Generate with the reason.
+        m_panel->setInitImage(out.filePath(QStringLiteral("missing.png")), 0.5);
+        QVERIFY(!m_panel->generateButton()->isEnabled());
+        QVERIFY(m_panel->blockingReason().contains(QStringLiteral("init image")));
+        // A 72x64 picture: its size, cropped to multiples of 8 (72x64), wins over the 64x64 setting.
+        QImage picture(72, 64, QImage::Format_RGB888);
+        for (int y = 0; y < 64; ++y) {
+            for (int x = 0; x < 72; ++x) {
+                picture.setPixelColor(x, y, QColor(x * 3, y * 4, 128));
+            }
+        }
+        const QString input = out.filePath(QStringLiteral("init.png"));
+        QVERIFY(picture.save(input));
+        m_panel->setInitImage(input, 0.5);
+        QVERIFY2(m_panel->generateButton()->isEnabled(), qPrintable(m_panel->blockingReason()));
+        const auto request = ui::toBracketedRequest(m_panel->options(), 7);
+        QCOMPARE(QString::fromStdString(request.image.string()), input);
+        QCOMPARE(request.strength, 0.5);
+
+        QSignalSpy succeeded(m_panel, &ui::GenerationPanel::generationSucceeded);
+        QTest::mouseClick(m_panel->generateButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(succeeded.count(), 1, kRunTimeoutMs);
+        QCOMPARE(m_panel->strip()->count(), 3);
+        QCOMPARE(m_panel->strip()->tile(0).linear->width(), 72);
+        const QStringList json = filesIn(out.path()).filter(QStringLiteral(".json"));
+        QCOMPARE(json.size(), 1);
+        QFile file(out.filePath(json.first()));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject parameters =
+            QJsonDocument::fromJson(file.readAll()).object()[QLatin1String("parameters")].toObject();
+        QCOMPARE(parameters[QLatin1String("image")].toString(), input);
+        QCOMPARE(parameters[QLatin1String("strength")].toDouble(), 0.5);
+        QTest::qWait(100); // let docks repaint before the screenshot
+        saveScreenshot(m_window, "gen_panel_img2img.png");
     }
 
     void sd15QueuedRunsAndBracketClick()
@@ -312,7 +366,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 10000);
         QCOMPARE(opened.first().at(0).toString(), QStringLiteral("Bracket +2 EV"));
         QCOMPARE(m_window->viewer()->document()->image().width(), 64);
-        m_window->grab().save(QStringLiteral("/tmp/gen_panel_sd15.png"));
+        saveScreenshot(m_window, "gen_panel_sd15.png");
     }
 
     // A run that fails (here: the output folder cannot be created) reaches the window's error

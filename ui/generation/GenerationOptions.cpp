@@ -1,5 +1,7 @@
 #include "ui/generation/GenerationOptions.h"
 
+#include <QFileInfo>
+
 #include <QObject>
 #include <QRegularExpression>
 
@@ -117,6 +119,13 @@ QString validationProblem(const GenerationOptions& o)
     if (o.prompt.trimmed().isEmpty()) {
         return QObject::tr("Type a prompt.");
     }
+    if (!o.initImage.trimmed().isEmpty() && !QFileInfo(o.initImage.trimmed()).isFile()) {
+        return QObject::tr("The init image %1 does not exist; choose another or clear it.")
+            .arg(o.initImage.trimmed());
+    }
+    if (!o.initImage.trimmed().isEmpty() && !(o.strength > 0.0 && o.strength <= 1.0)) {
+        return QObject::tr("Strength must be above 0 and at most 1.");
+    }
     if (o.width % 8 != 0 || o.height % 8 != 0) {
         return QObject::tr("Width and height must be multiples of 8 (the VAE works on 8x8 blocks).");
     }
@@ -145,6 +154,10 @@ diffusion::BracketedRequest toBracketedRequest(const GenerationOptions& o, std::
     r.prompt = o.prompt.trimmed().toStdString();
     if (!o.negative.trimmed().isEmpty()) {
         r.negative = o.negative.trimmed().toStdString();
+    }
+    if (!o.initImage.trimmed().isEmpty()) {
+        r.image = o.initImage.trimmed().toStdString();
+        r.strength = o.strength;
     }
     r.sampler = o.sampler.toStdString();
     r.promptStyle = o.promptStyle.toStdString();

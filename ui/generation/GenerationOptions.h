@@ -34,6 +34,8 @@ struct GenerationOptions {
     QString model;
     QString arch; // "sd15" / "sdxl" once inspected; empty while unknown or unusable
     QString prompt, negative;
+    QString initImage;      // img2img input (empty: txt2img); its size, cropped to multiples of 8, wins
+    double strength = 0.75; // img2img: the fraction of the steps that re-noise the input
     QString sampler = QStringLiteral("euler_a");
     QString promptStyle = QStringLiteral("a1111"); // a1111 | diffusers
     int steps = 20;

@@ -111,6 +111,41 @@ QWidget* GenerationPanel::buildPromptSection()
     form->addRow(tr("Negative prompt"), m_negative);
     form->addRow(tr("Model"), m_model);
     connect(m_prompt, &QPlainTextEdit::textChanged, this, &GenerationPanel::updateValidity);
+
+    // img2img: the brackets start from this picture instead of noise.
+    m_initImage = new QLineEdit;
+    m_initImage->setObjectName(QStringLiteral("initImageEdit"));
+    m_initImage->setPlaceholderText(tr("none: text to image"));
+    m_initImage->setClearButtonEnabled(true);
+    m_initImage->setToolTip(tr("Image to image: any picture HDR Studio reads; its size (cropped to "
+                               "multiples of 8) replaces the size setting"));
+    auto* browse = new QToolButton;
+    browse->setText(tr("…"));
+    browse->setToolTip(tr("Choose the init image"));
+    m_strength = new QDoubleSpinBox;
+    m_strength->setRange(0.05, 1.0);
+    m_strength->setSingleStep(0.05);
+    m_strength->setValue(0.75);
+    m_strength->setToolTip(tr("Strength: how much of the picture is re-noised (1 = ignore it)"));
+    auto* initRow = new QHBoxLayout;
+    initRow->addWidget(m_initImage, 1);
+    initRow->addWidget(browse);
+    initRow->addWidget(new QLabel(tr("Strength")));
+    initRow->addWidget(m_strength);
+    form->addRow(tr("Init image (optional)"), initRow);
+    connect(browse, &QToolButton::clicked, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(
+            this,
+            tr("Choose the init image"),
+            QFileInfo(m_initImage->text()).absolutePath(),
+            tr("Images (*.png *.jpg *.jpeg *.tif *.tiff *.exr *.hdr);;All files (*)"));
+        if (!file.isEmpty()) {
+            m_initImage->setText(file);
+        }
+    });
+    connect(m_initImage, &QLineEdit::textChanged, this, [this] {
+        updateSizeEditors(); // the size follows the image while one is set
+    });
     return box;
 }
 
@@ -312,8 +347,10 @@ void GenerationPanel::applyArchitecture(const QString& arch)
 void GenerationPanel::updateSizeEditors()
 {
     const bool custom = m_size->currentIndex() == m_size->count() - 1;
-    m_width->setEnabled(custom);
-    m_height->setEnabled(custom);
+    const bool fromImage = m_initImage && !m_initImage->text().trimmed().isEmpty();
+    m_size->setEnabled(!fromImage);
+    m_width->setEnabled(custom && !fromImage);
+    m_height->setEnabled(custom && !fromImage);
     if (!custom) {
         const QSize s = m_size->currentData().toSize();
         const QSignalBlocker bw(m_width), bh(m_height);
@@ -340,6 +377,8 @@ GenerationOptions GenerationPanel::options() const
     o.negative = m_negative->toPlainText();
     o.sampler = m_sampler->currentText();
     o.promptStyle = m_promptStyle->currentData().toString();
+    o.initImage = m_initImage->text();
+    o.strength = m_strength->value();
     o.steps = m_steps->value();
     o.cfg = m_cfg->value();
     o.seed = m_seed->value();
@@ -454,6 +493,12 @@ void GenerationPanel::setBranchFraction(double fraction)
 {
     m_thresholdKind->setCurrentIndex(1);
     m_threshold->setValue(fraction);
+}
+
+void GenerationPanel::setInitImage(const QString& path, double strength)
+{
+    m_strength->setValue(strength);
+    m_initImage->setText(path);
 }
 
 QSize GenerationPanel::selectedSize() const

@@ -62,7 +62,8 @@ public:
     void setFormats(const QStringList& formats);
     void setSeed(qint64 seed);
     void setThreads(int threads);
-    void setBranchFraction(double fraction); // branch for this fraction of the steps
+    void setBranchFraction(double fraction);                 // branch for this fraction of the steps
+    void setInitImage(const QString& path, double strength); // empty path: text to image
     QSize selectedSize() const;
     QStringList sizeChoices() const; // the size combo's entries
     int pendingJobs() const { return int(m_runs.size()); }
@@ -102,7 +103,8 @@ private:
              *m_threads = nullptr;
     QDoubleSpinBox *m_cfg = nullptr, *m_exposureStep = nullptr, *m_threshold = nullptr;
     QComboBox *m_brackets = nullptr, *m_thresholdKind = nullptr, *m_strategy = nullptr;
-    QLineEdit *m_evList = nullptr, *m_output = nullptr;
+    QLineEdit *m_evList = nullptr, *m_output = nullptr, *m_initImage = nullptr;
+    QDoubleSpinBox* m_strength = nullptr;
     std::map<QString, QCheckBox*> m_formats;
     QCheckBox* m_saveBrackets = nullptr;
     QPushButton* m_generate = nullptr;
