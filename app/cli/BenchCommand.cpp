@@ -67,7 +67,9 @@ const CommandSpec kSpec{
      {"threads", "N", "unet: torch threads (default all)"},
      {"attention", "KIND", "unet: baddbmm or chunked (default: automatic)"},
      {"nchw", "", "unet: keep NCHW activations (default channels-last)"},
-     {"no-vae", "", "unet: UNet only"}},
+     {"no-vae", "", "unet: UNet only"},
+     {"no-unet", "", "unet: VAE only"},
+     {"vae-tile", "PX", "unet: decode the VAE in tiles of PX pixels (as generate --vae-tile)"}},
     1,
     1};
 

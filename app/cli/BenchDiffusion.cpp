@@ -55,6 +55,11 @@ int benchDiffusion(const Args& args, int repeat)
     options.attention = args.value("attention").value_or("");
     options.channelsLast = !args.flag("nchw");
     options.vae = !args.flag("no-vae");
+    options.unet = !args.flag("no-unet");
+    options.vaeTileLatent = static_cast<int64_t>(args.number("vae-tile", numberError).value_or(0)) / 8;
+    if (!numberError.empty()) {
+        return usageError(numberError);
+    }
     if (!args.flag("skip-peer")) {
         options.peerScript = HDR_SOURCE_DIR "/tests/bench/torch_unet.py";
     }

@@ -45,6 +45,7 @@ const CommandSpec kSpec{
      {"output", "DIR", "output folder (default .)"},
      {"format", "F", "png (default) or exr"},
      {"dtype", "T", "fp32 (default), bf16 or fp16"},
+     {"vae-tile", "PX", "decode the VAE in tiles of PX pixels (multiple of 8, >= 64): less memory"},
      {"device", "D", "cpu (default)"},
      {"threads", "N", "CPU threads (default all)"},
      {"prompt-style", "S", "a1111 (default: (word:1.2) weights, BREAK) or diffusers (plain text)"},
@@ -122,6 +123,7 @@ int runGenerate(const std::vector<std::string>& argv)
     base.strength = args.number("strength", error).value_or(base.strength);
     base.threads = int(args.number("threads", error).value_or(0));
     base.clipSkip = int(args.number("clip-skip", error).value_or(base.clipSkip));
+    base.vaeTile = int(args.number("vae-tile", error).value_or(0));
     if (!error.empty()) {
         return usageError(error);
     }

@@ -32,6 +32,7 @@ const CommandSpec kSpec{
      {"prompt", "TEXT|FILE", "prompt(s)"},
      {"negative", "TEXT|FILE", "negative prompt(s)"},
      {"prompt-style", "STYLE", "diffusers (default, as sd-hdr) or a1111 (emphasis, prompts over 75 tokens)"},
+     {"vae-tile", "PX", "decode the VAE in tiles of PX pixels (multiple of 8, >= 64): less memory"},
      {"image", "PATH|FILE", "img2img input image(s)"},
      {"strength", "S", "img2img strength in (0, 1] (default 0.75)"},
      {"dtype", "T", "fp32, fp16 or bf16 (default fp32)"},
@@ -103,6 +104,7 @@ int runHdr(const std::vector<std::string>& argv)
     base.timestep = args.number("timestep", error).value_or(200.0);
     base.branchFraction = args.number("fraction", error);
     base.threads = int(args.number("threads", error).value_or(0));
+    base.vaeTile = int(args.number("vae-tile", error).value_or(0));
     if (!error.empty()) {
         return usageError(error);
     }

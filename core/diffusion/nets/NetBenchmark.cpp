@@ -212,8 +212,9 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
         };
         const std::string unetName = options.arch + " unet " + std::to_string(s) + "x" + std::to_string(s) +
                                      " b" + std::to_string(options.batch);
-        const std::string vaeName =
-            options.arch + " vae decode " + std::to_string(s * 8) + "x" + std::to_string(s * 8);
+        const std::string vaeName = options.arch +
+                                    (options.vaeTileLatent > 0 ? " vae tiled " : " vae decode ") +
+                                    std::to_string(s * 8) + "x" + std::to_string(s * 8);
         if (options.unet) {
             for (at::ScalarType type : types) {
                 core::throwIfCancelled(job);
@@ -250,7 +251,14 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
                 resetPeakRss();
                 at::Tensor out;
                 flops::start();
-                const double seconds = bestSeconds(options.iterations, [&] { out = vae->decode(latents); });
+                const double seconds = bestSeconds(options.iterations, [&] {
+                    out = options.vaeTileLatent > 0
+                              ? vae->decodeTiled(latents,
+                                                 VaeTiling{options.vaeTileLatent,
+                                                           std::max<int64_t>(options.vaeTileLatent / 4, 1)},
+                                                 job)
+                              : vae->decode(latents, &job);
+                });
                 const int64_t count = flops::stop() / std::max(options.iterations, 1);
                 addRow(vaeName, type, seconds, count);
                 ours["vae." + dtypeName(type)] = out;

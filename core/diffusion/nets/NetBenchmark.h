@@ -25,6 +25,7 @@ struct NetBenchOptions {
     int iterations = 1;      // best of
     std::string attention;   // "", "baddbmm" or "chunked" (default: the library's Auto choice)
     bool channelsLast = true;
+    int64_t vaeTileLatent = 0;        // > 0: tiled VAE decode (tiles of this many latent pixels)
     std::filesystem::path peerScript; // torch_unet.py; empty = no PyTorch comparison
     std::filesystem::path workDir;    // where the weights for the peer are written (GBs)
 };

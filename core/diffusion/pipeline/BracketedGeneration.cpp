@@ -266,7 +266,7 @@ BracketedLatents generateBrackets(UNet2DConditionModelImpl& unet,
     std::vector<at::Tensor> images;
     for (int64_t b = 0; b < n; ++b) {
         core::throwIfCancelled(job);
-        images.push_back(decodeLatents(vae, branches.slice(0, b, b + 1), &job));
+        images.push_back(decodeLatents(vae, branches.slice(0, b, b + 1), &job, options.vaeTileLatent));
         if (options.onBranchDecoded) {
             options.onBranchDecoded(int(b), images.back());
         }

@@ -30,7 +30,8 @@ struct BracketedOptions {
     std::optional<SdxlSizeConditioning> sizeConditioning; // SDXL
     bool sequentialBranches = false;                      // UNet one branch at a time (less memory)
     bool sharedBranchNoise = true;
-    bool previews = true; // publish latent previews to the job
+    bool previews = true;      // publish latent previews to the job
+    int64_t vaeTileLatent = 0; // tiled decode of the branches (decodeLatents); 0 = one piece
     // Called after each branch is decoded (UI strip): branch index, [1, H, W, 3] sRGB in [0, 1].
     std::function<void(int branch, const at::Tensor& image)> onBranchDecoded;
     // Called once at the threshold with the base latents (tests, debug output).

@@ -42,6 +42,7 @@ struct BracketedRequest {
     bool sequentialBranches = false;
     bool sharedBranchNoise = true;
     bool offload = false;      // free the text encoders / UNet once they are not needed
+    int vaeTile = 0;           // tiled VAE decode: tile edge in pixels, multiple of 8 (0 = one piece)
     double exposureStep = 1.0; // --exp (recorded; evs already hold it)
     double gamma = 2.2;        // --gamma (recorded; our HDR files are scene-linear)
     // Output

@@ -41,7 +41,10 @@ struct GenerateRequest {
     std::vector<LoraSpec> loras;
     std::string dtype = "fp32"; // fp32 | bf16 | fp16
     std::string device = "cpu";
-    int threads = 0;                   // torch threads (0 = all cores)
+    int threads = 0; // torch threads (0 = all cores)
+    // Tiled VAE decode: tile edge in image pixels, a multiple of 8 (0 = one piece). Lowers the
+    // decode's memory peak; pixels near the blended seams differ slightly. Recorded as metadata.
+    int vaeTile = 0;
     std::string promptStyle = "a1111"; // a1111 | diffusers
     int clipSkip = 0;                  // diffusers clip_skip (A1111 "Clip skip 2" = 1)
     // SDXL micro-conditioning in pixels; unset = diffusers' defaults (the output size, 0,0).

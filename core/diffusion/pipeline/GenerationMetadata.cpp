@@ -203,6 +203,7 @@ nlohmann::json jsonOf(const GenerationParameters& p)
                      {"loras", p.loras},
                      {"prompt_style", p.promptStyle},
                      {"clip_skip", p.clipSkip},
+                     {"vae_tile", p.vaeTile},
                      {"parameters", formatA1111Parameters(p)}};
     j["negative_prompt"] = p.negative ? nlohmann::json(*p.negative) : nlohmann::json(nullptr);
     if (p.strength) {
@@ -269,6 +270,7 @@ std::string formatA1111Parameters(const GenerationParameters& p)
     if (!p.modelName.empty()) kv.emplace_back("Model", p.modelName);
     if (p.strength) kv.emplace_back("Denoising strength", formatNumber(*p.strength));
     if (p.clipSkip > 0) kv.emplace_back("Clip skip", std::to_string(p.clipSkip + 1));
+    if (p.vaeTile > 0) kv.emplace_back("VAE tile", std::to_string(p.vaeTile));
     if (p.batchSize > 1) {
         kv.emplace_back("Batch size", std::to_string(p.batchSize));
         kv.emplace_back("Batch pos", std::to_string(p.batchPosition));
@@ -353,6 +355,7 @@ core::Result<GenerationParameters> parseA1111Parameters(std::string_view textVie
             p.modelName = get("Model").value_or("");
             if (auto v = get("Denoising strength")) p.strength = std::stod(*v);
             if (auto v = get("Clip skip")) p.clipSkip = std::max(0, std::stoi(*v) - 1);
+            if (auto v = get("VAE tile")) p.vaeTile = std::max(0, std::stoi(*v));
             if (auto v = get("Batch size")) p.batchSize = std::stoi(*v);
             if (auto v = get("Batch pos")) p.batchPosition = std::stoi(*v);
             p.originalSize = get("Original size");

@@ -33,6 +33,7 @@ struct GenerationParameters {
     std::vector<std::string> loras; // "path:strength" (formatLoraSpec)
     std::string promptStyle = "a1111";
     int clipSkip = 0;               // diffusers clip_skip (A1111 "Clip skip" = this + 1)
+    int vaeTile = 0;                // tiled VAE decode, tile edge in pixels (0: one piece)
     std::optional<double> strength; // img2img denoising strength
     std::string initImage;          // img2img input path (our key; A1111 does not store it)
     std::optional<std::string> originalSize, cropTopLeft, targetSize; // SDXL "WxH", "T,L"

@@ -74,10 +74,39 @@ at::Tensor prepareImg2ImgLatents(AutoencoderKLImpl& vae,
     return scheduler.addNoise(z, addNoise, firstStepIndex);
 }
 
-at::Tensor decodeLatents(AutoencoderKLImpl& vae, const at::Tensor& latents, const core::JobContext* job)
+namespace {
+
+// Lets the tiled decode see the caller's Cancel without moving the caller's progress bar (the
+// tiles report 0..1 of the decode, not of the whole job).
+class CancelOnlyJob final : public core::JobContext {
+public:
+    explicit CancelOnlyJob(const core::JobContext* parent)
+        : m_parent(parent)
+    {
+    }
+    bool isCancelled() const override { return m_parent && m_parent->isCancelled(); }
+    void setProgress(double, std::string_view) override {}
+
+private:
+    const core::JobContext* m_parent;
+};
+
+} // namespace
+
+at::Tensor decodeLatents(AutoencoderKLImpl& vae,
+                         const at::Tensor& latents,
+                         const core::JobContext* job,
+                         int64_t tileLatent)
 {
     c10::InferenceMode guard;
-    const at::Tensor decoded = vae.decode(latents.to(at::kFloat) / vae.config().scalingFactor, job);
+    const at::Tensor z = latents.to(at::kFloat) / vae.config().scalingFactor;
+    at::Tensor decoded;
+    if (tileLatent > 0) {
+        CancelOnlyJob cancelOnly(job);
+        decoded = vae.decodeTiled(z, VaeTiling{tileLatent, std::max<int64_t>(tileLatent / 4, 1)}, cancelOnly);
+    } else {
+        decoded = vae.decode(z, job);
+    }
     return (decoded.to(at::kFloat) / 2.0 + 0.5).clamp(0.0, 1.0).permute({0, 2, 3, 1}).contiguous();
 }
 

@@ -88,8 +88,13 @@ at::Tensor prepareImg2ImgLatents(AutoencoderKLImpl& vae,
                                  NoiseSource& noise);
 
 // Final latents -> [B, H, W, 3] float sRGB in [0, 1]: clamp(decode(latents/sf)/2 + 0.5, 0, 1).
-at::Tensor
-decodeLatents(AutoencoderKLImpl& vae, const at::Tensor& latents, const core::JobContext* job = nullptr);
+// tileLatent > 0: tiled decode (tiles of that many latent pixels, overlapping by a quarter, seams
+// blended): the memory peak of one tile instead of the whole image (SDXL 1024x1024 fp32: 8.4 GB
+// in one piece), at the price of slightly different pixels near the seams.
+at::Tensor decodeLatents(AutoencoderKLImpl& vae,
+                         const at::Tensor& latents,
+                         const core::JobContext* job = nullptr,
+                         int64_t tileLatent = 0);
 
 // Cheap preview: a fixed linear latent -> sRGB projection (no VAE), 1/8 of the image size.
 enum class LatentFormat { SD15, SDXL };
