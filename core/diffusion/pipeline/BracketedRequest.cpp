@@ -64,10 +64,7 @@ BracketedOutcome run(const BracketedRequest& r, core::JobContext& job, const Bra
     if (r.steps < 1 || r.steps > 1000) {
         throwError(ErrorCode::InvalidArgument, "steps must be 1..1000");
     }
-    if (r.vaeTile != 0 && (r.vaeTile < 64 || r.vaeTile % 8 != 0 || r.vaeTile > 8192)) {
-        throwError(ErrorCode::InvalidArgument,
-                   "the VAE tile must be 0 (one piece) or a multiple of 8 from 64 to 8192 pixels");
-    }
+    const int64_t tileLatent = vaeTileLatent(r.vaeTile);
     configureTorch(r.threads);
     c10::InferenceMode guard;
     ModelLoadOptions loadOptions;
@@ -110,7 +107,7 @@ BracketedOutcome run(const BracketedRequest& r, core::JobContext& job, const Bra
     options.strategy = *strategy;
     options.guidanceScale = r.cfg;
     options.sequentialBranches = r.sequentialBranches;
-    options.vaeTileLatent = r.vaeTile / 8;
+    options.vaeTileLatent = tileLatent;
     options.sharedBranchNoise = r.sharedBranchNoise;
     options.branchStartIndex =
         r.branchFraction

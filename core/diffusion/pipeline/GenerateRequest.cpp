@@ -65,9 +65,7 @@ void validate(const GenerateRequest& r)
     }
     if (!r.initImage.empty() && !(r.strength > 0.0 && r.strength <= 1.0)) bad("strength must be in (0, 1]");
     if (r.clipSkip < 0 || r.clipSkip > 10) bad("clip skip must be 0..10");
-    if (r.vaeTile != 0 && (r.vaeTile < 64 || r.vaeTile % 8 != 0 || r.vaeTile > 8192)) {
-        bad("the VAE tile must be 0 (one piece) or a multiple of 8 from 64 to 8192 pixels");
-    }
+    vaeTileLatent(r.vaeTile);
 }
 
 std::vector<GeneratedImage> run(const GenerateRequest& r,
@@ -196,8 +194,9 @@ std::vector<GeneratedImage> run(const GenerateRequest& r,
                                      .contiguous();
         core::throwIfCancelled(job);
         batchJob.setProgress(1.0, "Decoding");
-        const at::Tensor images =
-            decodeLatents(*vae, final, &batchJob, r.vaeTile / 8).to(at::kCPU, at::kFloat).contiguous();
+        const at::Tensor images = decodeLatents(*vae, final, &batchJob, vaeTileLatent(r.vaeTile))
+                                      .to(at::kCPU, at::kFloat)
+                                      .contiguous();
         for (int b = 0; b < r.batchSize; ++b) {
             GeneratedImage image;
             image.width = int(images.size(2));

@@ -10,6 +10,17 @@ namespace hdr::diffusion {
 using core::ErrorCode;
 using core::throwError;
 
+int64_t vaeTileLatent(int pixels)
+{
+    if (pixels != 0 && (pixels < 64 || pixels % 8 != 0 || pixels > 8192)) {
+        core::throwError(
+            core::ErrorCode::InvalidArgument,
+            "the VAE tile must be 0 (one piece) or a multiple of 8 from 64 to 8192 pixels, got " +
+                std::to_string(pixels));
+    }
+    return pixels / 8;
+}
+
 at::ScalarType dtypeFromName(const std::string& name)
 {
     if (name == "fp32" || name == "float32") {

@@ -22,6 +22,10 @@ template <typename T> T take(core::Result<T>&& result)
 // "fp32"/"float32", "bf16"/"bfloat16", "fp16"/"float16"/"half"; throws InvalidArgument otherwise.
 at::ScalarType dtypeFromName(const std::string& name);
 
+// A --vae-tile value in image pixels: 0 (one piece) or a multiple of 8 in 64..8192; returns the
+// tile in latent pixels for decodeLatents(); throws InvalidArgument otherwise.
+int64_t vaeTileLatent(int pixels);
+
 // img2img input: any image the I/O layer reads (scene-linear) -> display sRGB values in [0, 1],
 // [1, H, W, 3] float, cropped to multiples of 8 (width/height receive the cropped size).
 at::Tensor readInitImage(const std::filesystem::path& path, int& width, int& height);
