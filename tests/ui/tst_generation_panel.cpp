@@ -141,7 +141,12 @@ private slots:
         QVERIFY(!r.negative);
         QCOMPARE(r.promptStyle, std::string("a1111")); // the panel's default: A1111 prompts paste as-is
         o.promptStyle = QStringLiteral("diffusers");
-        QCOMPARE(ui::toBracketedRequest(o, 1).promptStyle, std::string("diffusers"));
+        o.vaeTile = 512;
+        o.offload = true;
+        const auto lowMemory = ui::toBracketedRequest(o, 1);
+        QCOMPARE(lowMemory.promptStyle, std::string("diffusers"));
+        QCOMPARE(lowMemory.vaeTile, 512);
+        QVERIFY(lowMemory.offload);
     }
 
     void evListsAndLabels()
@@ -309,6 +314,7 @@ private slots:
         const QString input = out.filePath(QStringLiteral("init.png"));
         QVERIFY(picture.save(input));
         m_panel->setInitImage(input, 0.5);
+        m_panel->setMemoryOptions(512, true); // small-machine settings on the same run
         QVERIFY2(m_panel->generateButton()->isEnabled(), qPrintable(m_panel->blockingReason()));
         const auto request = ui::toBracketedRequest(m_panel->options(), 7);
         QCOMPARE(QString::fromStdString(request.image.string()), input);
@@ -327,6 +333,7 @@ private slots:
             QJsonDocument::fromJson(file.readAll()).object()[QLatin1String("parameters")].toObject();
         QCOMPARE(parameters[QLatin1String("image")].toString(), input);
         QCOMPARE(parameters[QLatin1String("strength")].toDouble(), 0.5);
+        QCOMPARE(parameters[QLatin1String("vaeTile")].toInt(), 512);
         QTest::qWait(100); // let docks repaint before the screenshot
         saveScreenshot(m_window, "gen_panel_img2img.png");
     }

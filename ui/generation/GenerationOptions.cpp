@@ -168,6 +168,8 @@ diffusion::BracketedRequest toBracketedRequest(const GenerationOptions& o, std::
     r.height = o.height;
     r.dtype = o.dtype.toStdString();
     r.threads = o.threads;
+    r.offload = o.offload;
+    r.vaeTile = o.vaeTile;
     r.evs = o.evs;
     r.exposureStep = o.exposureStep;
     r.strategy = o.strategy.toStdString();

@@ -44,6 +44,10 @@ struct GenerationOptions {
     int width = 1024, height = 1024;
     QString dtype = QStringLiteral("fp32");
     int threads = 0; // 0: all cores
+    // Memory on small machines: free the text encoders and the UNet once done; decode the VAE in
+    // tiles of this many pixels (0: one piece; SDXL 1024x1024 fp32 peaks at 8.4 GB, tiled 512: 1.5).
+    bool offload = false;
+    int vaeTile = 0;
     std::vector<double> evs{-1.0, 0.0, 1.0};
     double exposureStep = 1.0;
     bool useFraction = false; // branch for a fraction of the steps instead of below a timestep

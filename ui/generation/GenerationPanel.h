@@ -64,6 +64,7 @@ public:
     void setThreads(int threads);
     void setBranchFraction(double fraction);                 // branch for this fraction of the steps
     void setInitImage(const QString& path, double strength); // empty path: text to image
+    void setMemoryOptions(int vaeTile, bool offload);        // vaeTile: 0, 512 or 768 pixels
     QSize selectedSize() const;
     QStringList sizeChoices() const; // the size combo's entries
     int pendingJobs() const { return int(m_runs.size()); }
@@ -105,6 +106,8 @@ private:
     QComboBox *m_brackets = nullptr, *m_thresholdKind = nullptr, *m_strategy = nullptr;
     QLineEdit *m_evList = nullptr, *m_output = nullptr, *m_initImage = nullptr;
     QDoubleSpinBox* m_strength = nullptr;
+    QComboBox* m_vaeTile = nullptr;
+    QCheckBox* m_offload = nullptr;
     std::map<QString, QCheckBox*> m_formats;
     QCheckBox* m_saveBrackets = nullptr;
     QPushButton* m_generate = nullptr;
