@@ -67,13 +67,8 @@ BracketedOutcome run(const BracketedRequest& r, core::JobContext& job, const Bra
     const int64_t tileLatent = vaeTileLatent(r.vaeTile);
     configureTorch(r.threads);
     c10::InferenceMode guard;
-    ModelLoadOptions loadOptions;
-    loadOptions.files.configDir = r.configDir;
-    loadOptions.files.tokenizerDir = r.tokenizerDir;
-    loadOptions.dtype = dtypeFromName(r.dtype);
-    loadOptions.device = at::Device(r.device);
     job.setProgress(0.0, "Loading model");
-    auto model = take(StableDiffusionModel::open(r.model, loadOptions));
+    auto model = openRequestModel(r.model, r.configDir, r.tokenizerDir, r.dtype, r.device);
 
     const bool cfg = r.cfg > 1.0;
     const EncodedPromptBatch text =
@@ -99,9 +94,10 @@ BracketedOutcome run(const BracketedRequest& r, core::JobContext& job, const Bra
         const at::Tensor input = readInitImage(r.image, width, height);
         options.firstStepIndex = img2imgFirstStep(*scheduler, r.strength);
         initial = prepareImg2ImgLatents(
-            *vae, *scheduler, input.to(loadOptions.device), options.firstStepIndex, noise);
+            *vae, *scheduler, input.to(model->options().device), options.firstStepIndex, noise);
     } else {
-        initial = initialLatents(*scheduler, latentShape(1, width, height), noise).to(loadOptions.device);
+        initial =
+            initialLatents(*scheduler, latentShape(1, width, height), noise).to(model->options().device);
     }
     options.evs = r.evs;
     options.strategy = *strategy;

@@ -268,13 +268,9 @@ generate(const GenerateRequest& request, core::JobContext& job, const GeneratedI
 {
     return core::guarded(ErrorCode::Internal, request.modelPath.string(), [&] {
         configureTorch(request.threads);
-        ModelLoadOptions options;
-        options.files.configDir = request.configDir;
-        options.files.tokenizerDir = request.tokenizerDir;
-        options.dtype = dtypeFromName(request.dtype);
-        options.device = at::Device(request.device);
         job.setProgress(0.0, "Loading model");
-        auto model = take(StableDiffusionModel::open(request.modelPath, options));
+        auto model = openRequestModel(
+            request.modelPath, request.configDir, request.tokenizerDir, request.dtype, request.device);
         return run(request, *model, job, onImage);
     });
 }

@@ -10,6 +10,20 @@ namespace hdr::diffusion {
 using core::ErrorCode;
 using core::throwError;
 
+std::shared_ptr<StableDiffusionModel> openRequestModel(const std::filesystem::path& model,
+                                                       const std::filesystem::path& configDir,
+                                                       const std::filesystem::path& tokenizerDir,
+                                                       const std::string& dtype,
+                                                       const std::string& device)
+{
+    ModelLoadOptions options;
+    options.files.configDir = configDir;
+    options.files.tokenizerDir = tokenizerDir;
+    options.dtype = dtypeFromName(dtype);
+    options.device = at::Device(device);
+    return take(StableDiffusionModel::open(model, options));
+}
+
 int64_t vaeTileLatent(int pixels)
 {
     if (pixels != 0 && (pixels < 64 || pixels % 8 != 0 || pixels > 8192)) {

@@ -2,6 +2,7 @@
 // What the user-facing request facades (GenerateRequest, BracketedRequest) share when they turn
 // command-line settings and files into tensors.
 #include "common/Error.h"
+#include "diffusion/model/StableDiffusionModel.h"
 
 #include <ATen/ATen.h>
 
@@ -21,6 +22,14 @@ template <typename T> T take(core::Result<T>&& result)
 
 // "fp32"/"float32", "bf16"/"bfloat16", "fp16"/"float16"/"half"; throws InvalidArgument otherwise.
 at::ScalarType dtypeFromName(const std::string& name);
+
+// Opens the model of a request: configs and tokenizer folders for single files, dtype and device
+// by name. Throws HdrError with the loader's message.
+std::shared_ptr<StableDiffusionModel> openRequestModel(const std::filesystem::path& model,
+                                                       const std::filesystem::path& configDir,
+                                                       const std::filesystem::path& tokenizerDir,
+                                                       const std::string& dtype,
+                                                       const std::string& device);
 
 // A --vae-tile value in image pixels: 0 (one piece) or a multiple of 8 in 64..8192; returns the
 // tile in latent pixels for decodeLatents(); throws InvalidArgument otherwise.
