@@ -89,6 +89,12 @@ TORCH_MODULE(VaeDecoder);
 struct VaeTiling {
     int64_t tileLatent = 64;    // 512 image px
     int64_t overlapLatent = 16; // 128 image px
+
+    // The tiling of `generate/hdr --vae-tile` (and of its benchmark): overlap a quarter tile.
+    static VaeTiling withQuarterOverlap(int64_t tileLatent)
+    {
+        return {tileLatent, tileLatent / 4 > 1 ? tileLatent / 4 : 1};
+    }
 };
 
 class AutoencoderKLImpl : public torch::nn::Module {

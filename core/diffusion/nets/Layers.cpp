@@ -102,26 +102,28 @@ bool needsFloatStatistics(const at::Tensor& x)
            x.dim() == 4 && !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast);
 }
 
-} // namespace
-
-at::Tensor GroupNormImpl::forward(const at::Tensor& x) const
+// group_norm in x's type, or in fp32 where that type is imprecise; the caller rounds back to
+// x's type after anything it fuses on top (SiLU), so that is rounded once.
+at::Tensor groupNormAccurate(
+    const at::Tensor& x, int64_t groups, const at::Tensor& weight, const at::Tensor& bias, double eps)
 {
     if (needsFloatStatistics(x)) {
-        return at::group_norm(x.to(at::kFloat), groups, weight.to(at::kFloat), bias.to(at::kFloat), eps)
-            .to(x.scalar_type());
+        return at::group_norm(x.to(at::kFloat), groups, weight.to(at::kFloat), bias.to(at::kFloat), eps);
     }
     return at::group_norm(x, groups, weight, bias, eps);
 }
 
+} // namespace
+
+at::Tensor GroupNormImpl::forward(const at::Tensor& x) const
+{
+    return groupNormAccurate(x, groups, weight, bias, eps).to(x.scalar_type());
+}
+
 at::Tensor GroupNormImpl::forwardSilu(const at::Tensor& x) const
 {
-    if (needsFloatStatistics(x)) {
-        at::Tensor y =
-            at::group_norm(x.to(at::kFloat), groups, weight.to(at::kFloat), bias.to(at::kFloat), eps);
-        return at::silu_(y).to(x.scalar_type());
-    }
-    at::Tensor y = at::group_norm(x, groups, weight, bias, eps);
-    return at::silu_(y);
+    at::Tensor y = groupNormAccurate(x, groups, weight, bias, eps);
+    return at::silu_(y).to(x.scalar_type());
 }
 
 LayerNormImpl::LayerNormImpl(int64_t dim_, double eps_, const at::TensorOptions& options)

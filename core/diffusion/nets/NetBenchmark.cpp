@@ -253,10 +253,8 @@ core::Result<NetBenchReport> runNetBenchmark(const NetBenchOptions& options, cor
                 flops::start();
                 const double seconds = bestSeconds(options.iterations, [&] {
                     out = options.vaeTileLatent > 0
-                              ? vae->decodeTiled(latents,
-                                                 VaeTiling{options.vaeTileLatent,
-                                                           std::max<int64_t>(options.vaeTileLatent / 4, 1)},
-                                                 job)
+                              ? vae->decodeTiled(
+                                    latents, VaeTiling::withQuarterOverlap(options.vaeTileLatent), job)
                               : vae->decode(latents, &job);
                 });
                 const int64_t count = flops::stop() / std::max(options.iterations, 1);

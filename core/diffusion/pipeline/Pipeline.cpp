@@ -103,7 +103,7 @@ at::Tensor decodeLatents(AutoencoderKLImpl& vae,
     at::Tensor decoded;
     if (tileLatent > 0) {
         CancelOnlyJob cancelOnly(job);
-        decoded = vae.decodeTiled(z, VaeTiling{tileLatent, std::max<int64_t>(tileLatent / 4, 1)}, cancelOnly);
+        decoded = vae.decodeTiled(z, VaeTiling::withQuarterOverlap(tileLatent), cancelOnly);
     } else {
         decoded = vae.decode(z, job);
     }
