@@ -19,12 +19,16 @@ if(NOT TARGET tl::expected)
 endif()
 
 # libtorch (Debian libtorch-dev, or a CUDA libtorch via CMAKE_PREFIX_PATH / Torch_DIR) for
-# core/diffusion and core/train only.
-if(HDR_BUILD_DIFFUSION)
+# core/diffusion and the trainers (core/training, core/itm, core/expsel) only.
+if(HDR_BUILD_DIFFUSION OR HDR_BUILD_TRAINING)
     find_package(Torch REQUIRED)
 endif()
 
 find_package(Qt6 REQUIRED COMPONENTS Core Concurrent Test)
 if(HDR_BUILD_UI)
     find_package(Qt6 REQUIRED COMPONENTS Gui Widgets PrintSupport)
+    # The viewer's GPU path (QOpenGLWidget; Debian libqt6opengl6-dev, libgl-dev).
+    find_package(Qt6 REQUIRED COMPONENTS OpenGL OpenGLWidgets)
+    # The training dashboard's plots (Debian libqcustomplot-dev); needs PrintSupport found first.
+    find_package(QCustomPlotQt6 CONFIG REQUIRED)
 endif()

@@ -1,7 +1,7 @@
 // hdrstudio-cli bracket: synthesise a camera exposure stack from an HDR image (hdr/SyntheticBrackets.h).
-#include "app/cli/CliCommon.h"
-#include "hdr/SyntheticBrackets.h"
+#include "commandline/CliCommon.h"
 #include "io/ImageIO.h"
+#include "stacks/SyntheticBrackets.h"
 
 #include <cstdio>
 #include <sstream>

@@ -1,7 +1,8 @@
 // hdrstudio-cli compare: full-reference metrics between two images (core/metrics).
-#include "app/cli/CliCommon.h"
+#include "commandline/CliCommon.h"
 #include "image/TransferFunction.h"
 #include "io/ImageIO.h"
+#include "metrics/HighlightMetrics.h"
 #include "metrics/ImageMetrics.h"
 
 #include <nlohmann/json.hpp>
@@ -14,17 +15,24 @@ namespace {
 
 const CommandSpec kSpec{
     "compare",
-    "TEST REFERENCE [options]",
-    "Image-quality metrics of TEST against REFERENCE (same size).",
+    "TEST [REFERENCE] [options]",
+    "Image-quality metrics of TEST against REFERENCE (same size), and TEST's HDR highlight metrics.",
     "psnr, ssim: on display signal values in [0, 1]. 8/16-bit files (PNG, JPEG, TIFF) are compared\n"
     "as stored (sRGB code value / max, as cv2.PSNR); float files as their linear values.\n"
     "log-psnr, mulaw-psnr (mu 5000), pu21-psnr, pu21-ssim: on scene-linear values; PU21 takes\n"
-    "relative 1.0 = --white-nits cd/m^2 (default 100). Identical images: PSNR inf, SSIM 1.",
-    {{"metric", "M", "all | psnr | ssim | log-psnr | mulaw-psnr | pu21-psnr | pu21-ssim (default all)"},
+    "relative 1.0 = --white-nits cd/m^2 (default 100). Identical images: PSNR inf, SSIM 1.\n"
+    "fhlp, ehl (no reference needed): fraction and extent of highlights (Guo et al. CVPR 2023), the\n"
+    "scene-linear image shown with relative 1.0 at --diffuse-white nits on a --peak nit display.\n"
+    "With only TEST, the no-reference metrics are reported.",
+    {{"metric",
+      "M",
+      "all | psnr | ssim | log-psnr | mulaw-psnr | pu21-psnr | pu21-ssim | fhlp | ehl (default all)"},
      {"white-nits", "N", "PU21: cd/m^2 of relative 1.0 (default 100)"},
+     {"diffuse-white", "N", "FHLP/EHL: cd/m^2 of relative 1.0 (default 100)"},
+     {"peak", "N", "FHLP/EHL: the display's peak cd/m^2 (default 1000)"},
      {"per-channel", "", "SSIM: mean of R, G, B instead of luminance"},
      {"json", "", "print JSON"}},
-    2,
+    1,
     2};
 
 bool isDisplayReferred(const core::ImageF& img)
@@ -58,15 +66,30 @@ int runCompare(const std::vector<std::string>& argv)
     if (auto v = args.number("white-nits", err)) {
         options.pu21WhiteNits = float(*v);
     }
+    core::HighlightMetricOptions highlight;
+    highlight.diffuseWhiteNits =
+        float(args.number("diffuse-white", err).value_or(highlight.diffuseWhiteNits));
+    highlight.peakNits = float(args.number("peak", err).value_or(highlight.peakNits));
     if (!err.empty()) {
         return usageError(err);
     }
+    if (auto ok = highlight.validate(); !ok) {
+        return usageError(ok.error().message);
+    }
     options.ssimOnLuminance = !args.flag("per-channel");
+    const bool withReference = args.positional().size() == 2;
     std::vector<core::Metric> metrics;
+    bool highlights = false;
     const std::string which = args.value("metric").value_or("all");
     if (which == "all") {
-        metrics = core::allMetrics();
+        metrics = withReference ? core::allMetrics() : std::vector<core::Metric>{};
+        highlights = true;
+    } else if (which == "fhlp" || which == "ehl") {
+        highlights = true;
     } else if (auto m = core::metricFromString(which)) {
+        if (!withReference) {
+            return usageError("--metric " + which + " needs a REFERENCE image");
+        }
         metrics = {*m};
     } else {
         return usageError("unknown --metric '" + which + "'");
@@ -78,7 +101,7 @@ int runCompare(const std::vector<std::string>& argv)
     if (!test) {
         return reportError(test.error());
     }
-    auto ref = core::readImage(args.positional()[1], ro);
+    auto ref = withReference ? core::readImage(args.positional()[1], ro) : core::Result<core::ImageF>(*test);
     if (!ref) {
         return reportError(ref.error());
     }
@@ -86,6 +109,26 @@ int runCompare(const std::vector<std::string>& argv)
     const core::ImageF testSignal = display ? toSignal(*test) : *test;
     const core::ImageF refSignal = display ? toSignal(*ref) : *ref;
     nlohmann::json out = nlohmann::json::object();
+    if (highlights) {
+        // On the scene-linear image as read (ICC not applied above: linearise display files).
+        core::ReadOptions linearRead;
+        auto linear = core::readImage(args.positional()[0], linearRead);
+        if (!linear) {
+            return reportError(linear.error());
+        }
+        auto h = core::highlightMetrics(*linear, highlight);
+        if (!h) {
+            return reportError(h.error());
+        }
+        for (const auto& [name, value] : {std::pair{"fhlp", h->fhlp}, std::pair{"ehl", h->ehl}}) {
+            if (which != "all" && which != name) continue;
+            if (args.flag("json")) {
+                out[name] = value;
+            } else {
+                std::printf("%-11s %.6g\n", name, value);
+            }
+        }
+    }
     for (core::Metric m : metrics) {
         const bool hdr = core::isHdrMetric(m);
         auto value = core::computeMetric(m, hdr ? *test : testSignal, hdr ? *ref : refSignal, options);

@@ -1,5 +1,5 @@
-#include "app/cli/CliCommon.h"
 #include "color/Ocio.h"
+#include "commandline/CliCommon.h"
 #include "display/DisplayExport.h"
 #include "display/DisplayTransform.h"
 #include "io/ImageIO.h"

@@ -1,5 +1,5 @@
-#include "app/cli/CliCommon.h"
 #include "color/Ocio.h"
+#include "commandline/CliCommon.h"
 #include "display/DisplayExport.h"
 #include "image/DemoScene.h"
 #include "image/ImageStats.h"

@@ -1,6 +1,6 @@
 // hdrstudio-cli fuse: Mertens exposure fusion of a bracket straight to a display-referred file.
-#include "app/cli/BracketFiles.h"
-#include "app/cli/CliCommon.h"
+#include "commandline/BracketFiles.h"
+#include "commandline/CliCommon.h"
 #include "hdr/ExposureFusion.h"
 #include "io/ImageIO.h"
 

@@ -1,7 +1,7 @@
 // `hdrstudio-cli gainmap decode|encode|from-qmax`: Ultra HDR / gain-map JPEGs and GM-Diffusion maps.
 // Parses options into the core requests of io/UltraHdr.h and gainmap/GmDiffusion.h.
-#include "app/cli/CliCommon.h"
 #include "color/Icc.h"
+#include "commandline/CliCommon.h"
 #include "common/AtomicFile.h"
 #include "gainmap/GmDiffusion.h"
 #include "image/DisplayImage.h"
@@ -274,7 +274,7 @@ int runFromQmax(const std::vector<std::string>& argv)
                             "the SDR image and the gain map differ in size",
                             args.positional()[1]});
     }
-    auto standard = core::gmDiffusionToStandard(*gm, params);
+    auto standard = core::gmDiffusionToStandard(*sdr, *gm, params);
     if (!standard) {
         return reportError(standard.error());
     }

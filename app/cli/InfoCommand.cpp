@@ -1,4 +1,4 @@
-#include "app/cli/CliCommon.h"
+#include "commandline/CliCommon.h"
 #include "image/ImageStats.h"
 #include "io/FormatReaders.h"
 #include "io/ImageIO.h"

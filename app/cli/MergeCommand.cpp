@@ -1,15 +1,15 @@
 // hdrstudio-cli merge: an LDR exposure bracket -> one scene-linear HDR file (hdr/BracketMerge.h),
 // with exposures from EXIF, typed EVs or estimated from the pixels, optional MTB alignment,
 // deghosting, recovered response curves and a tone-mapped 8-bit preview.
-#include "app/cli/BracketFiles.h"
-#include "app/cli/CliCommon.h"
+#include "commandline/BracketFiles.h"
+#include "commandline/CliCommon.h"
 #include "hdr/BracketMerge.h"
 #include "hdr/ExposureAlignment.h"
 #include "hdr/ExposureEstimation.h"
-#include "hdr/ToneMap.h"
 #include "image/TransferFunction.h"
 #include "io/ExifReader.h"
 #include "io/ImageIO.h"
+#include "tonemap/ToneMap.h"
 
 #include <algorithm>
 #include <cmath>

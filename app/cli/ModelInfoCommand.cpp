@@ -1,4 +1,4 @@
-#include "app/cli/CliCommon.h"
+#include "commandline/CliCommon.h"
 #include "diffusion/model/ModelInfo.h"
 
 #include <cstdio>

@@ -1,9 +1,9 @@
 // hdrstudio-cli tonemap: scene-linear image -> tone-mapped display image with any operator of
 // hdr/ToneMap.h (global) or hdr/LocalToneMap.h (local: photographic-local, durand).
-#include "app/cli/CliCommon.h"
-#include "hdr/LocalToneMap.h"
-#include "hdr/ToneMap.h"
+#include "commandline/CliCommon.h"
 #include "io/ImageIO.h"
+#include "tonemap/LocalToneMap.h"
+#include "tonemap/ToneMap.h"
 
 #include <cstdio>
 

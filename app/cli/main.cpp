@@ -1,7 +1,9 @@
 // hdrstudio-cli: every core job for batch work. Parses the subcommand and hands over to the
 // command's own file, which parses its options into a request and calls the core.
-#include "app/cli/CliCommon.h"
+#include "EngineCommands.h"
+#include "commandline/CliCommon.h"
 #include "common/Parallel.h"
+#include "common/ThreadingSetup.h"
 
 #include <cstdio>
 #include <cstring>
@@ -27,22 +29,6 @@ constexpr hdr::cli::Command kCommands[] = {
     {"gainmap",
      "Ultra HDR / gain-map JPEGs: decode to HDR, encode from HDR, convert GM-Diffusion maps",
      hdr::cli::runGainMap},
-#ifdef HDR_WITH_DIFFUSION
-    {"model-info",
-     "describe a Stable Diffusion model: architecture, components, dtypes, missing tensors",
-     hdr::cli::runModelInfo},
-#endif
-#ifdef HDR_WITH_DIFFUSION
-    {"hdr",
-     "generate an HDR image with Stable Diffusion from exposure-bracketed branches (EXR, fused PNG)",
-     hdr::cli::runHdr},
-#endif
-#ifdef HDR_WITH_DIFFUSION
-    {"generate",
-     "generate images with Stable Diffusion (txt2img / img2img, LoRA, A1111 metadata)",
-     hdr::cli::runGenerate},
-#endif
-    {"bench", "benchmarks: file I/O against oiiotool/OpenCV, viewer frame time", hdr::cli::runBench},
     {"tonemap", "tone-map an HDR image to PNG/JPEG/TIFF (global and local operators)", hdr::cli::runToneMap},
     {"compare", "PSNR, SSIM and HDR metrics (log, mu-law, PU21) between two images", hdr::cli::runCompare},
     {"bracket",
@@ -59,7 +45,10 @@ void printHelp()
         "HDR Studio command line %s\n\nusage: hdrstudio-cli [--threads N] COMMAND [ARGS]\n\ncommands:\n",
         HDR_VERSION);
     for (const auto& c : kCommands) {
-        std::printf("  %-10s %s\n", c.name, c.summary);
+        std::printf("  %-16s %s\n", c.name, c.summary);
+    }
+    for (const auto& c : hdr::cli::engineCommands()) {
+        std::printf("  %-16s %s\n", c.name, c.summary);
     }
     std::printf("\n'hdrstudio-cli COMMAND --help' describes a command.\n"
                 "exit codes: 0 ok, 1 failed, 2 wrong arguments, 3 output exists (use --overwrite), "
@@ -70,6 +59,9 @@ void printHelp()
 
 int main(int argc, char** argv)
 {
+    // Before libtorch (loaded with the engine plugin) starts its OpenMP team: its idle workers must
+    // sleep, not spin against the core's pool (common/ThreadingSetup.h).
+    hdr::core::configureThreadingForApp(argv);
     std::vector<std::string> args(argv + 1, argv + argc);
     // Global options before the command.
     while (!args.empty() && args.front().rfind("--", 0) == 0) {
@@ -96,6 +88,11 @@ int main(int argc, char** argv)
     for (const auto& c : kCommands) {
         if (args.front() == c.name) {
             return c.run(std::vector<std::string>(args.begin() + 1, args.end()));
+        }
+    }
+    for (const auto& c : hdr::cli::engineCommands()) {
+        if (args.front() == c.name) {
+            return hdr::cli::runEngineCommand(c.name, std::vector<std::string>(args.begin() + 1, args.end()));
         }
     }
     return hdr::cli::usageError("unknown command '" + args.front() + "' (see hdrstudio-cli --help)");

@@ -1,6 +1,7 @@
 // hdrstudio: the desktop app. Opens the files given on the command line (the second one as
 // image B for A/B comparison), or the demo scene on a first start without files.
 #include "common/Parallel.h"
+#include "common/ThreadingSetup.h"
 #include "jobs/JobManager.h"
 #include "ui/Logging.h"
 #include "ui/MainWindow.h"
@@ -9,14 +10,22 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QTimer>
 
 int main(int argc, char** argv)
 {
+    // Before libtorch (loaded with the engine plugin) starts its OpenMP team: its idle workers must
+    // sleep, not spin against the core's pool (common/ThreadingSetup.h).
+    hdr::core::configureThreadingForApp(argv);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("HDR Studio"));
     QApplication::setOrganizationName(QStringLiteral("HDR Studio"));
     QApplication::setApplicationVersion(QStringLiteral(HDR_VERSION));
+    // Installed: the hicolor theme icon; from a build tree: the PNG in resources/.
+    QApplication::setWindowIcon(
+        QIcon::fromTheme(QStringLiteral("hdrstudio"),
+                         QIcon(QStringLiteral(HDR_SOURCE_RESOURCE_DIR "/icons/hdrstudio-256.png"))));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

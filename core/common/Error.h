@@ -53,6 +53,21 @@ private:
 
 [[noreturn]] void throwError(ErrorCode code, std::string message, std::string where = {});
 
+// The value of a Result inside exception-based code: throws its error as HdrError.
+template <typename T> T unwrap(Result<T>&& result)
+{
+    if (!result) {
+        throw HdrError(std::move(result.error()));
+    }
+    return std::move(*result);
+}
+inline void unwrap(Status&& status)
+{
+    if (!status) {
+        throw HdrError(std::move(status.error()));
+    }
+}
+
 // Runs fn() and maps any exception to an Error: HdrError keeps its code; std::bad_alloc becomes
 // LimitExceeded; anything else becomes `fallback` with the exception's text. `where` names the
 // file or object the call worked on.

@@ -1,0 +1,17 @@
+// hdrstudio-bench SECTION [options]: the benchmarks (BenchCommand.cpp), a tool of its own so the
+// shipped command line carries no measuring code.
+#include "BenchCommand.h"
+#include "commandline/CliCommon.h"
+
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv)
+{
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        return hdr::cli::usageError("usage: hdrstudio-bench io|viewer|fusion|merge|gainmap|tonemap|unet|brackets "
+                                    "[options] (see hdrstudio-bench --help)");
+    }
+    return hdr::cli::runBench(args);
+}
