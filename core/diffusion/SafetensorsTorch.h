@@ -2,7 +2,7 @@
 // safetensors <-> libtorch tensors. Loading is zero-copy where the mapping allows it: a tensor
 // whose bytes are aligned to its element size is a view of the file's private mapping and keeps
 // the mapping alive; otherwise (odd offsets in hand-made files) it is copied.
-#include "diffusion/Safetensors.h"
+#include "tensorfile/Safetensors.h"
 
 #include <ATen/ATen.h>
 

@@ -1,5 +1,7 @@
 #include "diffusion/lora/LoraSpec.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -65,7 +67,12 @@ core::Status validateLoraSpec(const LoraSpec& spec)
         return core::fail(ErrorCode::IoError, "LoRA file does not exist", where);
     if (!std::filesystem::is_regular_file(status))
         return core::fail(ErrorCode::InvalidArgument, "LoRA path is not a regular file", where);
-    if (spec.path.extension() != ".safetensors")
+    // ".safetensor" (no s) is a common misspelling on model sites; the contents are the same.
+    std::string extension = spec.path.extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) {
+        return char(std::tolower(c));
+    });
+    if (extension != ".safetensors" && extension != ".safetensor")
         return core::fail(ErrorCode::UnsupportedFormat,
                           "LoRA files must be .safetensors (pickled .pt/.ckpt LoRAs are not loaded)",
                           where);

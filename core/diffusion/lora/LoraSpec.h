@@ -26,6 +26,7 @@ inline constexpr float kMaxLoraStrength = 10.0f;
 struct LoraSpec {
     std::filesystem::path path;
     float strength = 1.0f;
+    bool operator==(const LoraSpec&) const = default;
 };
 
 // Syntax only ("path:0.8", "path"); InvalidArgument with the offending text on errors.

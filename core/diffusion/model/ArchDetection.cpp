@@ -7,7 +7,8 @@ using core::ErrorCode;
 
 namespace {
 
-constexpr const char* kWeRun = "HDR Studio runs Stable Diffusion 1.x and SDXL base checkpoints only";
+constexpr const char* kWeRun =
+    "HDR Studio runs Stable Diffusion 1.x, SDXL base and GM-Diffusion gain-map checkpoints only";
 
 tl::unexpected<core::Error> refuse(const std::string& what)
 {
@@ -44,18 +45,24 @@ std::int64_t contextWidth(const KeyShapes& keys, std::string_view prefix)
     return 0;
 }
 
+// 4 channels: a text-to-image UNet; 8: GM-Diffusion's gain-map UNet (SD 1.x family only; an
+// InstructPix2Pix UNet has the same shapes and is told apart only by its use).
 core::Status checkInputChannels(std::int64_t channels)
 {
-    if (channels == 4) {
+    if (channels == 4 || channels == 8) {
         return {};
     }
     if (channels == 9) {
         return refuse("This is an inpainting UNet (9 input channels: latents, mask and masked image)");
     }
-    if (channels == 8) {
-        return refuse("This is an image-editing UNet (8 input channels, InstructPix2Pix style)");
-    }
-    return refuse("The UNet takes " + std::to_string(channels) + " input channels instead of 4");
+    return refuse("The UNet takes " + std::to_string(channels) +
+                  " input channels instead of 4 (or 8 for a "
+                  "GM-Diffusion gain-map UNet)");
+}
+
+core::Result<ModelArch> sd15Or8Channel(std::int64_t channels)
+{
+    return channels == 8 ? ModelArch::SD15GM : ModelArch::SD15;
 }
 
 } // namespace
@@ -93,17 +100,31 @@ core::Result<ModelArch> detectLdmArch(const KeyShapes& keys)
             ErrorCode::CorruptData,
             "The checkpoint has no 4-D model.diffusion_model.input_blocks.0.0.weight (UNet conv_in)");
     }
-    if (auto ok = checkInputChannels(convIn->second[1]); !ok) {
+    const std::int64_t channels = convIn->second[1];
+    if (auto ok = checkInputChannels(channels); !ok) {
         return tl::unexpected(ok.error());
     }
     const std::int64_t context = contextWidth(keys, "model.diffusion_model.");
+    if (channels == 8) {
+        if (anyKey(keys, "conditioner.embedders.") || anyKey(keys, "model.diffusion_model.label_emb.") ||
+            context == 1024 || anyKey(keys, "cond_stage_model.model.")) {
+            return refuse(
+                "The UNet takes 8 input channels but is not SD 1.x (GM-Diffusion gain-map UNets are)");
+        }
+        return ModelArch::SD15GM;
+    }
     if (anyKey(keys, "cond_stage_model.model.")) {
         return refuse("This is a Stable Diffusion 2.x checkpoint (OpenCLIP-H text encoder "
                       "cond_stage_model.model.*, 1024-wide context)");
     }
     if (anyKey(keys, "conditioner.embedders.0.model.") && !anyKey(keys, "conditioner.embedders.1.")) {
-        return refuse("This is an SDXL refiner checkpoint (only the OpenCLIP bigG text encoder, 1280-wide "
-                      "context); use it after an SDXL base model");
+        // The SDXL refiner: the OpenCLIP bigG tower alone (1280-wide context), 5 time ids.
+        if (!anyKey(keys, "model.diffusion_model.label_emb.")) {
+            return core::fail(
+                ErrorCode::CorruptData,
+                "The SDXL refiner checkpoint lacks the UNet's label_emb (size/aesthetic conditioning)");
+        }
+        return ModelArch::SDXLRefiner;
     }
     if (anyKey(keys, "conditioner.embedders.0.transformer.") &&
         anyKey(keys, "conditioner.embedders.1.model.")) {
@@ -168,11 +189,13 @@ core::Result<ModelArch> detectDiffusersArch(const DiffusersArchInputs& inputs)
     const std::int64_t context = cross.is_number_integer() ? cross.get<std::int64_t>() : 0;
     const auto& addition = (*unet)["addition_embed_type"];
     const bool textTime = addition.is_string() && addition.get<std::string>() == "text_time";
+    if (textTime && channels == 8) {
+        return refuse("The UNet takes 8 input channels but is SDXL (GM-Diffusion gain-map UNets are SD 1.x)");
+    }
     if (textTime) {
-        if (!inputs.hasTextEncoder || context == 1280) {
-            return refuse(
-                "This is an SDXL refiner (only the OpenCLIP bigG text encoder, 1280-wide context); use it "
-                "after an SDXL base model");
+        const bool aesthetic = index->value("requires_aesthetics_score", false);
+        if (!inputs.hasTextEncoder || context == 1280 || aesthetic) {
+            return ModelArch::SDXLRefiner; // bigG alone, aesthetic-score time ids
         }
         if (!inputs.hasTextEncoder2) {
             return core::fail(ErrorCode::InvalidArgument,
@@ -190,7 +213,7 @@ core::Result<ModelArch> detectDiffusersArch(const DiffusersArchInputs& inputs)
         return core::fail(ErrorCode::UnsupportedFormat,
                           "The model has a text_encoder_2 but its UNet lacks SDXL's text_time conditioning");
     }
-    return ModelArch::SD15;
+    return sd15Or8Channel(channels);
 }
 
 } // namespace hdr::diffusion

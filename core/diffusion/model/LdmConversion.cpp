@@ -13,6 +13,8 @@ constexpr std::string_view kVaePrefix = "first_stage_model.";
 constexpr std::string_view kClipSd1Prefix = "cond_stage_model.transformer.";
 constexpr std::string_view kClipSdxlPrefix = "conditioner.embedders.0.transformer.";
 constexpr std::string_view kBigGPrefix = "conditioner.embedders.1.model.";
+// The SDXL refiner has a single embedder, the bigG tower, at index 0 (OpenCLIP naming).
+constexpr std::string_view kRefinerBigGPrefix = "conditioner.embedders.0.model.";
 
 bool consume(std::string_view& s, std::string_view prefix)
 {
@@ -331,7 +333,7 @@ bool isIgnoredExtra(std::string_view key)
 
 LdmLayout ldmLayoutOf(ModelArch arch)
 {
-    return arch == ModelArch::SDXL ? LdmLayout{2, 3, 4} : LdmLayout{2, 4, 4};
+    return arch == ModelArch::SDXL ? LdmLayout{2, 3, 4} : LdmLayout{2, 4, 4}; // the refiner has 4 levels
 }
 
 LdmKeyMapping mapLdmKey(std::string_view key, const LdmLayout& layout)
@@ -363,7 +365,7 @@ LdmKeyMapping mapLdmKey(std::string_view key, const LdmLayout& layout)
         return one(Component::TextEncoder,
                    rest.starts_with("text_model.") ? std::optional(std::string(rest)) : std::nullopt);
     }
-    if (consume(rest, kBigGPrefix)) {
+    if (consume(rest, kBigGPrefix) || consume(rest, kRefinerBigGPrefix)) {
         return mapBigG(rest);
     }
     return mapping;

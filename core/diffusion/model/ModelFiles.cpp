@@ -215,7 +215,7 @@ void findTokenizers(const fs::path& dir, ModelFiles& model)
             model.tokenizerDir = dir;
         }
     }
-    if (model.tokenizer2Dir.empty() && model.arch == ModelArch::SDXL &&
+    if (model.tokenizer2Dir.empty() && isSdxlFamily(model.arch) &&
         fs::is_regular_file(dir / "tokenizer_2" / "vocab.json")) {
         model.tokenizer2Dir = dir / "tokenizer_2";
     }
@@ -249,6 +249,9 @@ void openSingleFile(const fs::path& path, const ModelOpenOptions& options, Model
                 continue;
             }
             fs::path config = findComponentConfig(options.configDir, component);
+            if (config.empty() && !isRequired(model.arch, component)) {
+                continue;
+            }
             if (config.empty()) {
                 throwError(ErrorCode::IoError,
                            std::string("The config folder has no ") + nameOf(component) + " config (" +
@@ -295,11 +298,50 @@ void openSingleFile(const fs::path& path, const ModelOpenOptions& options, Model
     std::sort(model.unexpectedKeys.begin(), model.unexpectedKeys.end());
     for (Component component : kAllComponents) {
         if (hasComponent(model.arch, component) && model.components[component].tensors.empty()) {
+            if (!isRequired(model.arch, component)) {
+                model.components.erase(component);
+                continue;
+            }
             throwError(ErrorCode::CorruptData,
                        std::string("The checkpoint has no ") + nameOf(component) + " tensors",
                        path.string());
         }
     }
+}
+
+// shared_components.json: {"components": {"vae": "<sibling folder>", ...}}. All named components
+// must come from one sibling folder (the base model); names may not leave the parent folder.
+fs::path sharedComponentsDonor(const fs::path& dir)
+{
+    const fs::path file = dir / "shared_components.json";
+    if (!fs::is_regular_file(file)) {
+        return {};
+    }
+    auto json = nlohmann::json::parse(textOrEmpty(file), nullptr, false);
+    const auto* components = json.is_object() && json.contains("components") ? &json["components"] : nullptr;
+    if (!components || !components->is_object() || components->empty()) {
+        throwError(
+            ErrorCode::CorruptData, "shared_components.json has no \"components\" object", file.string());
+    }
+    std::string donor;
+    for (const auto& [component, source] : components->items()) {
+        const std::string name = source.is_string() ? source.get<std::string>() : std::string();
+        if (name.empty() || name.find('/') != std::string::npos || name.find('\\') != std::string::npos ||
+            name == "." || name == ".." || (!donor.empty() && name != donor)) {
+            throwError(ErrorCode::CorruptData,
+                       "shared_components.json must name one sibling model folder (got \"" + name +
+                           "\" for " + component + ")",
+                       file.string());
+        }
+        donor = name;
+    }
+    const fs::path path = dir.parent_path() / donor;
+    if (!fs::is_directory(path)) {
+        throwError(ErrorCode::IoError,
+                   "The model shares its components with " + donor + ", which is not next to it",
+                   path.string());
+    }
+    return path;
 }
 
 void openFolder(const fs::path& dir, const ModelOpenOptions& options, ModelFiles& model)
@@ -324,6 +366,9 @@ void openFolder(const fs::path& dir, const ModelOpenOptions& options, ModelFiles
                                fs::exists(where / (stem + ".fp16.safetensors.index.json"));
     };
     for (Component component : {Component::Unet, Component::Vae}) {
+        if (component == Component::Vae && present(Component::Unet) && !present(Component::Vae)) {
+            continue; // a UNet alone (a GM-Diffusion gain-map UNet); arch detection decides below
+        }
         if (findComponentConfig(dir, component).empty()) {
             throwError(ErrorCode::IoError,
                        std::string("The model folder has no ") + nameOf(component) + " config (" +
@@ -351,6 +396,9 @@ void openFolder(const fs::path& dir, const ModelOpenOptions& options, ModelFiles
             continue;
         }
         const auto [where, stem] = locate(component);
+        if (!present(component) && !isRequired(model.arch, component)) {
+            continue;
+        }
         if (!present(component)) {
             throwError(ErrorCode::IoError,
                        std::string("The model folder has no ") + nameOf(component) +
@@ -370,6 +418,7 @@ void openFolder(const fs::path& dir, const ModelOpenOptions& options, ModelFiles
     }
     model.schedulerConfig = findSchedulerConfig(dir);
     findTokenizers(dir, model);
+    model.componentDonor = sharedComponentsDonor(dir);
 }
 
 } // namespace
@@ -442,21 +491,24 @@ core::Result<ModelFiles> openModelFiles(const std::filesystem::path& path, const
             findTokenizers(options.configDir, model);
         }
         findTokenizers(options.tokenizerDir, model);
-        if (model.tokenizerDir.empty()) {
+        if (model.tokenizerDir.empty() && model.arch != ModelArch::SD15GM &&
+            model.arch != ModelArch::SDXLRefiner) {
             model.notes.push_back(
                 model.layout == ModelLayout::SingleFile
                     ? "No tokenizer: single-file checkpoints carry none; pass --tokenizer DIR (a folder "
                       "with vocab.json and merges.txt, or with tokenizer/ and tokenizer_2/)"
                     : "No tokenizer/ folder with vocab.json; pass --tokenizer DIR");
         }
-        if (model.arch == ModelArch::SDXL && model.tokenizer2Dir.empty()) {
+        if (isSdxlFamily(model.arch) && model.tokenizer2Dir.empty()) {
             model.notes.push_back(
                 "No tokenizer_2 (SDXL's second tokenizer pads with \"!\"); pass --tokenizer DIR "
                 "with a tokenizer_2/ folder");
         }
         if (model.layout == ModelLayout::SingleFile && options.configDir.empty()) {
             model.notes.push_back(std::string("Configs: the built-in full-size ") +
-                                  (model.arch == ModelArch::SDXL ? "SDXL base" : "SD 1.5") +
+                                  (model.arch == ModelArch::SDXL          ? "SDXL base"
+                                   : model.arch == ModelArch::SDXLRefiner ? "SDXL refiner"
+                                                                          : "SD 1.5") +
                                   " ones (pass --config DIR for other sizes)");
         }
         return model;

@@ -9,9 +9,9 @@
 // Every tensor of the model is indexed under its diffusers/transformers name per component; for
 // single files the index carries the LDM->diffusers transform (LdmConversion.h). Torch-free.
 #include "common/Error.h"
-#include "diffusion/Safetensors.h"
 #include "diffusion/model/LdmConversion.h"
 #include "diffusion/model/ModelTypes.h"
+#include "tensorfile/Safetensors.h"
 
 #include <filesystem>
 #include <map>
@@ -60,6 +60,9 @@ struct ModelFiles {
     std::vector<std::string> ignoredKeys;    // single file: EMA copies, schedule buffers, position_ids
     std::vector<std::string> unexpectedKeys; // single file: tensors we could not place
     std::vector<std::string> notes;          // e.g. missing tokenizer, and what to pass instead
+    // A model folder whose shared_components.json names a sibling folder that provides the
+    // components this one lacks (the VAE and text encoder an SDXL refiner shares with its base).
+    std::filesystem::path componentDonor;
 };
 
 core::Result<ModelFiles> openModelFiles(const std::filesystem::path& path,

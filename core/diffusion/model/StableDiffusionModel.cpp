@@ -40,9 +40,14 @@ template <typename Config> Config withWhere(core::Result<Config> config, const s
 core::Result<ComponentConfigs> loadComponentConfigs(const ModelFiles& files)
 {
     return core::guarded(ErrorCode::CorruptData, files.path.string(), [&] {
-        const bool xl = files.arch == ModelArch::SDXL;
+        const bool xl = isSdxlFamily(files.arch);
         ComponentConfigs configs;
-        configs.unet = xl ? UNetConfig::sdxlBase() : UNetConfig::sd15();
+        configs.unet = files.arch == ModelArch::SDXLRefiner ? UNetConfig::sdxlRefiner()
+                       : xl                                 ? UNetConfig::sdxlBase()
+                                                            : UNetConfig::sd15();
+        if (files.arch == ModelArch::SD15GM) {
+            configs.unet.inChannels = 8; // GM-Diffusion widens conv_in only
+        }
         configs.vae = xl ? VaeConfig::sdxl() : VaeConfig::sd15();
         configs.textEncoder = ClipTextConfig::clipL();
         configs.textEncoder2 = ClipTextConfig::openClipBigG();
@@ -87,6 +92,17 @@ buildComponent(Component component, const ComponentConfigs& configs, const at::T
 core::Result<std::shared_ptr<StableDiffusionModel>>
 StableDiffusionModel::open(const std::filesystem::path& path, const ModelLoadOptions& options)
 {
+    return openChained(path, options, 0);
+}
+
+core::Result<std::shared_ptr<StableDiffusionModel>> StableDiffusionModel::openChained(
+    const std::filesystem::path& path, const ModelLoadOptions& options, int depth)
+{
+    if (depth > 1) {
+        return core::fail(ErrorCode::CorruptData,
+                          "shared_components.json files point at each other; a base model must be complete",
+                          path.string());
+    }
     if (options.dtype != at::kFloat && options.dtype != at::kBFloat16 && options.dtype != at::kHalf) {
         return core::fail(ErrorCode::InvalidArgument, "The model dtype must be fp32, bf16 or fp16");
     }
@@ -102,7 +118,61 @@ StableDiffusionModel::open(const std::filesystem::path& path, const ModelLoadOpt
     model->m_files = std::move(*files);
     model->m_configs = std::move(*configs);
     model->m_options = options;
+    if (!model->m_files.componentDonor.empty()) {
+        auto donor = openChained(model->m_files.componentDonor, options, depth + 1);
+        if (!donor) {
+            return tl::unexpected(donor.error());
+        }
+        if (auto borrowed = model->borrowMissingFrom(*donor); !borrowed) {
+            return tl::unexpected(borrowed.error());
+        }
+    }
     return model;
+}
+
+bool StableDiffusionModel::isBorrowed(Component component) const
+{
+    return m_donor && hasComponent(arch(), component) && m_files.components.count(component) == 0;
+}
+
+core::Result<void> StableDiffusionModel::borrowMissingFrom(std::shared_ptr<StableDiffusionModel> donor)
+{
+    if (!donor || donor.get() == this) {
+        return core::fail(ErrorCode::InvalidArgument, "No model to borrow components from");
+    }
+    if (isSdxlFamily(donor->arch()) != isSdxlFamily(arch())) {
+        return core::fail(ErrorCode::InvalidArgument,
+                          std::string("A ") + nameOf(arch()) +
+                              " model cannot use the VAE and text encoders of a " + nameOf(donor->arch()) +
+                              " model",
+                          donor->files().path.string());
+    }
+    for (Component component : kAllComponents) {
+        if (component == Component::Unet || !hasComponent(arch(), component) ||
+            m_files.components.count(component) != 0) {
+            continue;
+        }
+        if (donor->m_files.components.count(component) == 0 && !donor->isBorrowed(component)) {
+            return core::fail(ErrorCode::InvalidArgument,
+                              std::string("The model lacks its ") + nameOf(component) + " and so does " +
+                                  donor->files().path.filename().string(),
+                              m_files.path.string());
+        }
+        switch (component) {
+        case Component::Vae: m_configs.vae = donor->m_configs.vae; break;
+        case Component::TextEncoder: m_configs.textEncoder = donor->m_configs.textEncoder; break;
+        case Component::TextEncoder2: m_configs.textEncoder2 = donor->m_configs.textEncoder2; break;
+        case Component::Unet: break;
+        }
+    }
+    if (m_files.tokenizerDir.empty()) {
+        m_files.tokenizerDir = donor->m_files.tokenizerDir;
+    }
+    if (m_files.tokenizer2Dir.empty()) {
+        m_files.tokenizer2Dir = donor->m_files.tokenizer2Dir;
+    }
+    m_donor = std::move(donor);
+    return {};
 }
 
 const LoadReport* StableDiffusionModel::loadReport(Component component) const
@@ -119,6 +189,15 @@ core::Result<std::shared_ptr<torch::nn::Module>> StableDiffusionModel::load(Comp
     if (!hasComponent(arch(), component)) {
         return core::fail(ErrorCode::InvalidArgument,
                           std::string("An ") + nameOf(arch()) + " model has no " + nameOf(component),
+                          m_files.path.string());
+    }
+    if (m_files.components.count(component) == 0) {
+        if (m_donor) {
+            return m_donor->load(component); // shared with the base model, loaded once
+        }
+        return core::fail(ErrorCode::InvalidArgument,
+                          std::string("The model has no ") + nameOf(component) +
+                              "; open it together with its base model, which provides it",
                           m_files.path.string());
     }
     return core::guarded(ErrorCode::Internal, m_files.path.string(), [&] {
@@ -188,7 +267,7 @@ core::Result<const ClipTokenizer*> StableDiffusionModel::tokenizer()
 
 core::Result<const ClipTokenizer*> StableDiffusionModel::tokenizer2()
 {
-    if (arch() != ModelArch::SDXL) {
+    if (!isSdxlFamily(arch())) {
         return core::fail(
             ErrorCode::InvalidArgument, "Only SDXL models have a second tokenizer", m_files.path.string());
     }

@@ -63,6 +63,12 @@ public:
     core::Result<const ClipTokenizer*> tokenizer();
     core::Result<const ClipTokenizer*> tokenizer2(); // SDXL
 
+    // Takes the components (and tokenizers) this model lacks from `donor`, sharing its loaded
+    // networks: an SDXL refiner or a GM-Diffusion gain-map UNet usually ships without the VAE and
+    // text encoder of its base model. Fails when the families do not match.
+    core::Result<void> borrowMissingFrom(std::shared_ptr<StableDiffusionModel> donor);
+    bool isBorrowed(Component component) const;
+
     bool isLoaded(Component component) const { return m_modules.count(component) != 0; }
     void release(Component component) { m_modules.erase(component); }
     void releaseAll() { m_modules.clear(); }
@@ -71,6 +77,8 @@ public:
 
 private:
     StableDiffusionModel() = default;
+    static core::Result<std::shared_ptr<StableDiffusionModel>>
+    openChained(const std::filesystem::path& path, const ModelLoadOptions& options, int depth);
     core::Result<std::shared_ptr<torch::nn::Module>> load(Component component);
 
     ModelFiles m_files;
@@ -79,6 +87,7 @@ private:
     std::map<Component, std::shared_ptr<torch::nn::Module>> m_modules;
     std::map<Component, LoadReport> m_reports;
     std::optional<ClipTokenizer> m_tokenizer, m_tokenizer2;
+    std::shared_ptr<StableDiffusionModel> m_donor;
 };
 
 } // namespace hdr::diffusion

@@ -54,6 +54,28 @@ at::Tensor attentionBaddbmm(const at::Tensor& q,
     return out.view({batch, heads, lq, d}).transpose(1, 2).reshape({batch, lq, heads * d});
 }
 
+// Training: the same maths with autograd-capable operations only (the inference paths write into
+// preallocated outputs, which autograd cannot differentiate).
+at::Tensor attentionDifferentiable(const at::Tensor& q,
+                                   const at::Tensor& k,
+                                   const at::Tensor& v,
+                                   int64_t heads,
+                                   const at::Tensor& mask,
+                                   double scale)
+{
+    const int64_t batch = q.size(0), lq = q.size(1), lk = k.size(1), d = q.size(2) / heads;
+    auto split = [&](const at::Tensor& x, int64_t len) {
+        return x.reshape({batch, len, heads, d}).transpose(1, 2).reshape({batch * heads, len, d});
+    };
+    at::Tensor scores = at::bmm(split(q, lq) * scale, split(k, lk).transpose(1, 2));
+    if (mask.defined()) {
+        scores = scores +
+                 expandMask(mask.to(q.scalar_type()), batch, heads, lq, lk).reshape({batch * heads, lq, lk});
+    }
+    const at::Tensor out = at::bmm(at::softmax(scores, -1), split(v, lk));
+    return out.view({batch, heads, lq, d}).transpose(1, 2).reshape({batch, lq, heads * d});
+}
+
 at::Tensor attentionChunked(const at::Tensor& q,
                             const at::Tensor& k,
                             const at::Tensor& v,
@@ -169,6 +191,9 @@ at::Tensor attention(const at::Tensor& q,
         flops::add(4 * q.size(0) * q.size(1) * k.size(1) * q.size(2)); // q k^T and p v
     }
     const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+    if (at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad())) {
+        return attentionDifferentiable(q, k, v, heads, additiveMask, scale); // training
+    }
     if (backend == AttentionBackend::Auto) {
         backend = defaultAttentionBackend();
     }

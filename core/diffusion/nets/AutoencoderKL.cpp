@@ -303,10 +303,11 @@ LatentDist AutoencoderKLImpl::distribution(const at::Tensor& moments) const
 at::Tensor AutoencoderKLImpl::encodeMoments(const at::Tensor& image)
 {
     applyForceUpcast();
-    if (image.dim() != 4 || image.size(1) != m_config.inChannels ||
-        image.size(2) % m_config.downscale() != 0 || image.size(3) % m_config.downscale() != 0) {
-        throw std::invalid_argument("VAE encode needs [B, 3, H, W] with H and W multiples of " +
-                                    std::to_string(m_config.downscale()));
+    // Any size: like diffusers, each downsample pads right/bottom by one and rounds down, so a
+    // 75-pixel side gives 37 latent pixels (oracle gotcha 11).
+    if (image.dim() != 4 || image.size(1) != m_config.inChannels || image.size(2) < 1 || image.size(3) < 1) {
+        throw std::invalid_argument("VAE encode needs images [B, " + std::to_string(m_config.inChannels) +
+                                    ", H, W]");
     }
     at::Tensor moments = encoder->forward(prepare(image));
     if (quant_conv) {
@@ -338,9 +339,8 @@ LatentDist
 AutoencoderKLImpl::encodeTiled(const at::Tensor& image, const VaeTiling& tiling, core::JobContext& job)
 {
     const int64_t f = m_config.downscale();
-    if (image.dim() != 4 || image.size(2) % f != 0 || image.size(3) % f != 0) {
-        throw std::invalid_argument("VAE encode needs [B, 3, H, W] with H and W multiples of " +
-                                    std::to_string(f));
+    if (image.dim() == 4 && (image.size(2) % f != 0 || image.size(3) % f != 0)) {
+        return encode(image); // tiles must align with the latent grid; odd sizes go in one piece
     }
     const at::Tensor moments = blendTiles(
         image, image.size(2) / f, image.size(3) / f, f, 1, tiling, job, [&](const at::Tensor& piece) {

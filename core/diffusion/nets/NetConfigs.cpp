@@ -157,6 +157,24 @@ UNetConfig UNetConfig::sdxlBase()
     return c;
 }
 
+UNetConfig UNetConfig::sdxlRefiner()
+{
+    // generative-models sd_xl_refiner.yaml via diffusers' create_unet_diffusers_config_from_ldm
+    // (../shared/oracle/real_manifests/sdxl_refiner_manifest.json).
+    UNetConfig c;
+    c.blockOutChannels = {384, 768, 1536, 1536};
+    c.downBlockTypes = {"DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"};
+    c.upBlockTypes = {"UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"};
+    c.transformerLayersPerBlock = {4, 4, 4, 4};
+    c.attentionHeads = {6, 12, 24, 24};
+    c.crossAttentionDim = 1280;
+    c.useLinearProjection = true;
+    c.additionTimeEmbedDim = 256;
+    c.projectionClassEmbeddingsDim = 2560; // pooled 1280 + 5 time ids * 256
+    c.sampleSize = 128;
+    return c;
+}
+
 core::Result<VaeConfig> VaeConfig::fromJson(const nlohmann::json& j)
 {
     return core::guarded(ErrorCode::InvalidArgument, "vae config", [&]() -> VaeConfig {

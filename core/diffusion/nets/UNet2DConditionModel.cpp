@@ -229,8 +229,10 @@ at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sampleIn,
             throw std::invalid_argument("this UNet (SDXL) needs text_embeds and time_ids");
         }
         const at::Tensor timeIds = addedCond->timeIds.to(sample.device()).to(at::kFloat);
-        if (timeIds.numel() != batch * 6) {
-            throw std::invalid_argument("SDXL time_ids must be [B, 6]");
+        // Base models take 6 ids (sizes and crop), the refiner 5 (the target size becomes the
+        // aesthetic score); the projection's width below decides which this UNet was trained on.
+        if (timeIds.numel() != batch * 6 && timeIds.numel() != batch * 5) {
+            throw std::invalid_argument("SDXL time_ids must be [B, 6] (base) or [B, 5] (refiner)");
         }
         const at::Tensor timeProj =
             timestepFeatures(timeIds.reshape({-1}), c.additionTimeEmbedDim, c.flipSinToCos, c.freqShift);
@@ -238,8 +240,9 @@ at::Tensor UNet2DConditionModelImpl::forward(const at::Tensor& sampleIn,
         const at::Tensor addEmbeds = at::cat(
             {addedCond->textEmbeds.to(sample.device()).to(at::kFloat), timeProj.reshape({batch, -1})}, -1);
         if (addEmbeds.size(1) != c.projectionClassEmbeddingsDim) {
-            throw std::invalid_argument("SDXL text_embeds + 6 time ids give " +
-                                        std::to_string(addEmbeds.size(1)) + " features; the UNet expects " +
+            throw std::invalid_argument("SDXL text_embeds + " + std::to_string(timeIds.numel() / batch) +
+                                        " time ids give " + std::to_string(addEmbeds.size(1)) +
+                                        " features; the UNet expects " +
                                         std::to_string(c.projectionClassEmbeddingsDim));
         }
         const at::Tensor aug = add_embedding->forward(addEmbeds.to(type));

@@ -46,6 +46,7 @@ struct UNetConfig {
     static core::Result<UNetConfig> fromJson(const nlohmann::json& json);
     static UNetConfig sd15();
     static UNetConfig sdxlBase();
+    static UNetConfig sdxlRefiner();
     // Sanity checks (list lengths, channel/group/head divisibility).
     core::Status validate() const;
 };

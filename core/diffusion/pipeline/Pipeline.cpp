@@ -17,13 +17,25 @@ SdxlSizeConditioning SdxlSizeConditioning::forSize(int width, int height)
 
 at::Tensor SdxlSizeConditioning::timeIds(int64_t batch) const
 {
-    const std::vector<float> ids{float(originalHeight),
-                                 float(originalWidth),
-                                 float(cropTop),
-                                 float(cropLeft),
-                                 float(targetHeight),
-                                 float(targetWidth)};
+    std::vector<float> ids{float(originalHeight), float(originalWidth), float(cropTop), float(cropLeft)};
+    if (aestheticScore) {
+        ids.push_back(float(*aestheticScore));
+    } else {
+        ids.push_back(float(targetHeight));
+        ids.push_back(float(targetWidth));
+    }
     return at::tensor(ids, at::kFloat).unsqueeze(0).repeat({batch, 1});
+}
+
+int handoffStepIndex(const Scheduler& scheduler, double fraction)
+{
+    if (!(fraction > 0.0 && fraction < 1.0)) {
+        throwError(ErrorCode::InvalidArgument, "the refiner hand-off must be a fraction between 0 and 1");
+    }
+    const double train = double(scheduler.config().numTrainTimesteps);
+    const double cutoff = std::nearbyint(train - fraction * train); // Python round(): half to even
+    const auto& timesteps = scheduler.timesteps();
+    return int(std::count_if(timesteps.begin(), timesteps.end(), [&](double t) { return t >= cutoff; }));
 }
 
 std::vector<int64_t> latentShape(int64_t batch, int width, int height, int64_t latentChannels)
@@ -66,7 +78,17 @@ at::Tensor prepareImg2ImgLatents(AutoencoderKLImpl& vae,
     if (imageNhwc01.dim() != 4 || imageNhwc01.size(3) != 3) {
         throwError(ErrorCode::InvalidArgument, "img2img image must be [B, H, W, 3]");
     }
-    const at::Tensor image = imageNhwc01.to(at::kFloat).permute({0, 3, 1, 2}).contiguous() * 2.0 - 1.0;
+    at::Tensor image = imageNhwc01.to(at::kFloat).permute({0, 3, 1, 2}).contiguous() * 2.0 - 1.0;
+    const int64_t f = vae.config().downscale();
+    if (image.size(2) % f != 0 || image.size(3) % f != 0) {
+        // diffusers' VaeImageProcessor: round each side down to a multiple of 8 and resize there
+        // with torch's default (nearest) interpolation.
+        const int64_t h = image.size(2) / f * f, w = image.size(3) / f * f;
+        if (h == 0 || w == 0) {
+            throwError(ErrorCode::InvalidArgument, "img2img images must be at least 8x8 pixels");
+        }
+        image = at::upsample_nearest2d(image, {h, w});
+    }
     const LatentDist dist = vae.encode(image);
     const at::Tensor sampleNoise = noise.randn(dist.mean.sizes(), dist.mean.options());
     const at::Tensor z = dist.sample(sampleNoise) * vae.config().scalingFactor;
@@ -121,7 +143,9 @@ at::Tensor denoise(UNet2DConditionModelImpl& unet,
     c10::InferenceMode guard;
     const auto& timesteps = scheduler.timesteps();
     const int first = options.firstStepIndex;
-    const int count = int(timesteps.size()) - first;
+    const int end = options.endStepIndex < 0 ? int(timesteps.size())
+                                             : std::min(options.endStepIndex, int(timesteps.size()));
+    const int count = end - first;
     if (first < 0 || count < 1) {
         throwError(ErrorCode::InvalidArgument,
                    "first step index " + std::to_string(first) + " leaves no step of the " +
@@ -152,7 +176,7 @@ at::Tensor denoise(UNet2DConditionModelImpl& unet,
                           toModel(cfg ? at::cat({negIds, ids}) : ids)};
     }
 
-    for (int i = first; i < int(timesteps.size()); ++i) {
+    for (int i = first; i < end; ++i) {
         core::throwIfCancelled(job);
         const at::Tensor input = scheduler.scaleModelInput(cfg ? at::cat({latents, latents}) : latents, i);
         const at::Tensor t = at::scalar_tensor(timesteps[i], at::TensorOptions().dtype(at::kFloat));

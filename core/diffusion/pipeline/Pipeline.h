@@ -26,7 +26,9 @@ struct PromptEmbeddings {
 };
 
 // SDXL micro-conditioning in pixels: add_time_ids = (orig_h, orig_w, crop_top, crop_left,
-// target_h, target_w), height first (gotcha 7; reference/diffusion.md §5.1).
+// target_h, target_w), height first (gotcha 7; reference/diffusion.md §5.1). The SDXL refiner
+// replaces the target size by an aesthetic score: (orig_h, orig_w, crop_top, crop_left, score)
+// (oracle gotcha 22).
 struct SdxlSizeConditioning {
     int originalHeight = 1024;
     int originalWidth = 1024;
@@ -34,9 +36,10 @@ struct SdxlSizeConditioning {
     int cropLeft = 0;
     int targetHeight = 1024;
     int targetWidth = 1024;
+    std::optional<double> aestheticScore; // set: the refiner's 5 ids
 
     static SdxlSizeConditioning forSize(int width, int height);
-    at::Tensor timeIds(int64_t batch) const; // [B, 6] float32
+    at::Tensor timeIds(int64_t batch) const; // [B, 6] float32, or [B, 5] with an aesthetic score
 };
 
 struct StepProgress {
@@ -50,8 +53,9 @@ struct StepProgress {
 using StepCallback = std::function<void(const StepProgress&)>;
 
 struct DenoiseOptions {
-    double guidanceScale = 7.5;                                   // <= 1: no unconditional pass (gotcha 6)
-    int firstStepIndex = 0;                                       // img2img starts later in the schedule
+    double guidanceScale = 7.5; // <= 1: no unconditional pass (gotcha 6)
+    int firstStepIndex = 0;     // img2img starts later in the schedule
+    int endStepIndex = -1;      // exclusive; -1: to the end (an SDXL base hands off to the refiner earlier)
     std::optional<SdxlSizeConditioning> sizeConditioning;         // SDXL (required by its UNet)
     std::optional<SdxlSizeConditioning> negativeSizeConditioning; // SDXL, default = sizeConditioning
     StepCallback onStep;
@@ -59,7 +63,7 @@ struct DenoiseOptions {
     std::function<void(const at::Tensor& unetInput, const at::Tensor& unetOutput)> onUnet;
 };
 
-// Runs the scheduler from options.firstStepIndex to the end on `latents` (already scaled:
+// Runs the scheduler from options.firstStepIndex to options.endStepIndex on `latents` (already scaled:
 // txt2img noise * initNoiseSigma, img2img prepareImg2ImgLatents). Polls `job` every step
 // (throws HdrError Cancelled) and reports progress. `noise` feeds stochastic samplers.
 at::Tensor denoise(UNet2DConditionModelImpl& unet,
@@ -69,6 +73,12 @@ at::Tensor denoise(UNet2DConditionModelImpl& unet,
                    const DenoiseOptions& options,
                    NoiseSource* noise,
                    core::JobContext& job);
+
+// SDXL base -> refiner (diffusers denoising_end = denoising_start = fraction): the schedule index
+// where the refiner takes over. The base runs the timesteps >= round(T - fraction * T) (T the
+// training steps), the refiner the rest of the same schedule from the base's latents
+// (oracle sdxl_refiner_handoff).
+int handoffStepIndex(const Scheduler& scheduler, double fraction);
 
 // Latent shape for an image size (multiples of 8 required).
 std::vector<int64_t> latentShape(int64_t batch, int width, int height, int64_t latentChannels = 4);

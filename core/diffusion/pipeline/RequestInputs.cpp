@@ -49,26 +49,45 @@ at::ScalarType dtypeFromName(const std::string& name)
     throwError(ErrorCode::InvalidArgument, "unknown dtype '" + name + "' (fp32, bf16 or fp16)");
 }
 
-at::Tensor readInitImage(const std::filesystem::path& path, int& width, int& height)
+namespace {
+
+// [1, H, W, 3] from the top-left multiple-of-8 crop of `image`, each value mapped by `encode`.
+template <typename Encode>
+at::Tensor
+croppedInitTensor(const core::ImageF& image, int& width, int& height, const std::string& where, Encode encode)
 {
-    core::ImageF linear = take(core::readImage(path));
-    width = linear.width() / 8 * 8;
-    height = linear.height() / 8 * 8;
-    if (width < 8 || height < 8) {
-        throwError(ErrorCode::InvalidArgument, "the input image must be at least 8x8 pixels", path.string());
+    width = image.width() / 8 * 8;
+    height = image.height() / 8 * 8;
+    if (width < 8 || height < 8 || image.channels() < 3) {
+        throwError(
+            ErrorCode::InvalidArgument, "the input image must be an RGB image of at least 8x8 pixels", where);
     }
     at::Tensor out = at::empty({1, height, width, 3}, at::kFloat);
     float* dst = out.data_ptr<float>();
-    const core::Transfer srgb = core::Transfer::srgb();
     for (int y = 0; y < height; ++y) {
         for (int x = 0; x < width; ++x) {
-            const float* p = linear.pixel(x, y);
+            const float* p = image.pixel(x, y);
             for (int c = 0; c < 3; ++c) {
-                *dst++ = core::encode(srgb, std::clamp(p[c], 0.0f, 1.0f));
+                *dst++ = encode(std::clamp(p[c], 0.0f, 1.0f));
             }
         }
     }
     return out;
+}
+
+} // namespace
+
+at::Tensor readInitImage(const std::filesystem::path& path, int& width, int& height)
+{
+    const core::ImageF linear = take(core::readImage(path));
+    const core::Transfer srgb = core::Transfer::srgb();
+    return croppedInitTensor(
+        linear, width, height, path.string(), [&](float v) { return core::encode(srgb, v); });
+}
+
+at::Tensor initImageFromDisplay(const core::ImageF& display, int& width, int& height)
+{
+    return croppedInitTensor(display, width, height, "(in-memory image)", [](float v) { return v; });
 }
 
 } // namespace hdr::diffusion

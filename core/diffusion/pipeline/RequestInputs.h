@@ -3,6 +3,7 @@
 // command-line settings and files into tensors.
 #include "common/Error.h"
 #include "diffusion/model/StableDiffusionModel.h"
+#include "image/Image.h"
 
 #include <ATen/ATen.h>
 
@@ -38,5 +39,7 @@ int64_t vaeTileLatent(int pixels);
 // img2img input: any image the I/O layer reads (scene-linear) -> display sRGB values in [0, 1],
 // [1, H, W, 3] float, cropped to multiples of 8 (width/height receive the cropped size).
 at::Tensor readInitImage(const std::filesystem::path& path, int& width, int& height);
+// The same from display-referred sRGB values in [0, 1] already in memory (RGB or RGBA).
+at::Tensor initImageFromDisplay(const core::ImageF& display, int& width, int& height);
 
 } // namespace hdr::diffusion

@@ -20,15 +20,19 @@ core::Result<EncodedPromptBatch> encodePromptBatch(StableDiffusionModel& model,
                           "unknown prompt style '" + promptStyle + "' (a1111 or diffusers)");
     }
     c10::InferenceMode guard;
-    auto tokenizer = model.tokenizer();
-    if (!tokenizer) return tl::unexpected(tokenizer.error());
-    auto encoder = model.textEncoder();
-    if (!encoder) return tl::unexpected(encoder.error());
     TextEncoderSet encoders;
-    encoders.tokenizer = *tokenizer;
-    encoders.textEncoder = encoder->get();
+    ClipTextModel encoder{nullptr};
+    if (model.arch() != ModelArch::SDXLRefiner) { // the refiner has no CLIP-L
+        auto tokenizer = model.tokenizer();
+        if (!tokenizer) return tl::unexpected(tokenizer.error());
+        auto loaded = model.textEncoder();
+        if (!loaded) return tl::unexpected(loaded.error());
+        encoder = *loaded;
+        encoders.tokenizer = *tokenizer;
+        encoders.textEncoder = encoder.get();
+    }
     ClipTextModel encoder2{nullptr};
-    if (model.arch() == ModelArch::SDXL) {
+    if (isSdxlFamily(model.arch())) {
         auto tokenizer2 = model.tokenizer2();
         if (!tokenizer2) return tl::unexpected(tokenizer2.error());
         auto loaded2 = model.textEncoder2();
@@ -40,6 +44,9 @@ core::Result<EncodedPromptBatch> encodePromptBatch(StableDiffusionModel& model,
     TextConditioningOptions options;
     options.style = *style;
     options.clipSkip = clipSkip;
+    // SDXL base zeroes a missing negative prompt; the refiner encodes "" (its model_index.json
+    // force_zeros_for_empty_prompt is false; oracle gotcha 22).
+    options.forceZerosForEmptyNegative = model.arch() != ModelArch::SDXLRefiner;
     auto embeds = encodePrompts(encoders,
                                 prompts,
                                 classifierFree,

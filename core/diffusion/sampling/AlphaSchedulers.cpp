@@ -1,5 +1,6 @@
-// Alpha-parameterised samplers on integer timesteps: DDIM (DDIMScheduler) and PNDM in its PLMS
-// form (PNDMScheduler with skip_prk_steps, the SD1.x default). x_t = sqrt(acp_t) x0 +
+// Alpha-parameterised samplers on integer timesteps: DDPM (DDPMScheduler, ancestral sampling of
+// the training chain, the scheduler of GM-Diffusion's inference scripts), DDIM (DDIMScheduler) and
+// PNDM in its PLMS form (PNDMScheduler with skip_prk_steps, the SD1.x default). x_t = sqrt(acp_t) x0 +
 // sqrt(1-acp_t) eps; the UNet input is not scaled; the previous timestep is t - train//N and
 // the one before 0 uses the "final alpha" (1 with set_alpha_to_one, else alphas_cumprod[0]).
 #include "diffusion/sampling/SchedulerKinds.h"
@@ -27,6 +28,22 @@ public:
         checkStepIndex(stepIndex);
         const double acp = alphaAt(long(m_timesteps[stepIndex]));
         return std::sqrt(acp) * original + std::sqrt(1.0 - acp) * noise;
+    }
+
+    // x0 from the model output at timestep t (the alphas_cumprod[t] formula of every alpha
+    // scheduler and of GM-Diffusion's dual-UNet pipeline).
+    at::Tensor
+    predictOriginal(const at::Tensor& modelOutput, int stepIndex, const at::Tensor& sample) const override
+    {
+        checkStepIndex(stepIndex);
+        const double a = alphaAt(long(m_timesteps[stepIndex]));
+        if (m_config.predictionType == "v_prediction") {
+            return std::sqrt(a) * sample - std::sqrt(1.0 - a) * modelOutput;
+        }
+        if (m_config.predictionType == "sample") {
+            return modelOutput;
+        }
+        return (sample - std::sqrt(1.0 - a) * modelOutput) / std::sqrt(a);
     }
 
 protected:
@@ -74,6 +91,58 @@ protected:
     int stepRatio() const { return m_config.numTrainTimesteps / m_numInferenceSteps; }
 
     double m_finalAlphaCumprod = 1.0;
+};
+
+// DDPM (Ho et al. 2020) as diffusers' DDPMScheduler: the posterior mean of q(x_{t-1} | x_t, x0)
+// plus sqrt(variance) * noise, variance_type fixed_small = beta~_t = (1-acp_prev)/(1-acp_t) * beta_t,
+// clamped to >= 1e-20 (so the last step, whose variance is 0, still draws noise times 1e-10 as
+// diffusers does). Before t = 0 the cumulative alpha is 1 ("one").
+class DdpmScheduler final : public AlphaScheduler {
+public:
+    explicit DdpmScheduler(const SchedulerConfig& config)
+        : AlphaScheduler(config)
+    {
+        m_finalAlphaCumprod = 1.0;
+        if (m_config.varianceType != "fixed_small" && m_config.varianceType != "fixed_large") {
+            throwError(ErrorCode::InvalidArgument,
+                       "DDPM variance_type '" + m_config.varianceType +
+                           "' is not supported (fixed_small, fixed_large)");
+        }
+    }
+
+    bool isStochastic() const override { return true; }
+
+    void setTimesteps(int steps) override
+    {
+        m_timesteps = ascendingTimesteps(steps);
+        std::reverse(m_timesteps.begin(), m_timesteps.end());
+        m_numInferenceSteps = steps;
+    }
+
+    SchedulerStep
+    step(const at::Tensor& modelOutput, int i, const at::Tensor& sample, NoiseSource* noise) override
+    {
+        checkStepIndex(i);
+        const long t = long(m_timesteps[i]);
+        const long prevT = t - stepRatio();
+        const double aT = alphaAt(t), aPrev = alphaAt(prevT);
+        const double bT = 1.0 - aT, bPrev = 1.0 - aPrev;
+        const double alphaT = aT / aPrev, betaT = 1.0 - alphaT;
+        at::Tensor x0 = predictOriginal(modelOutput, i, sample);
+        if (m_config.clipSample) {
+            x0 = x0.clamp(-m_config.clipSampleRange, m_config.clipSampleRange);
+        }
+        at::Tensor prev = (std::sqrt(aPrev) * betaT / bT) * x0 + (std::sqrt(alphaT) * bPrev / bT) * sample;
+        if (t > 0) {
+            if (!noise) {
+                throwError(ErrorCode::InvalidArgument, "DDPM needs a noise source");
+            }
+            const double variance =
+                m_config.varianceType == "fixed_large" ? betaT : std::max(bPrev / bT * betaT, 1e-20);
+            prev = prev + std::sqrt(variance) * noise->randn(modelOutput.sizes(), modelOutput.options());
+        }
+        return {std::move(prev), std::move(x0)};
+    }
 };
 
 class DdimScheduler final : public AlphaScheduler {
@@ -223,6 +292,11 @@ private:
 };
 
 } // namespace
+
+std::unique_ptr<Scheduler> makeDdpm(const SchedulerConfig& config)
+{
+    return std::make_unique<DdpmScheduler>(config);
+}
 
 std::unique_ptr<Scheduler> makeDdim(const SchedulerConfig& config)
 {

@@ -148,6 +148,13 @@ protected:
         }
         return modelOutput;
     }
+
+    at::Tensor
+    predictOriginal(const at::Tensor& modelOutput, int stepIndex, const at::Tensor& sample) const override
+    {
+        checkStepIndex(stepIndex);
+        return predictX0(modelOutput, sample, stepIndex);
+    }
 };
 
 class DpmSolverMultistepScheduler final : public LambdaScheduler {

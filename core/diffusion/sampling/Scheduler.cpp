@@ -281,6 +281,13 @@ double Scheduler::sigmaToT(double sigma, const std::vector<double>& logSigmas)
     return (1.0 - w) * double(low) + w * double(low + 1);
 }
 
+at::Tensor
+Scheduler::predictOriginal(const at::Tensor& modelOutput, int stepIndex, const at::Tensor& sample) const
+{
+    checkStepIndex(stepIndex);
+    return detail::predictX0Sigma(m_config, modelOutput, sample, m_sigmas.at(std::size_t(stepIndex)));
+}
+
 namespace detail {
 
 at::Tensor predictX0Sigma(const SchedulerConfig& config,
@@ -307,6 +314,7 @@ std::unique_ptr<Scheduler> makeScheduler(const SchedulerConfig& config)
     case SchedulerKind::Lms: return detail::makeLms(config);
     case SchedulerKind::DpmSolverMultistep: return detail::makeDpmSolverMultistep(config);
     case SchedulerKind::UniPc: return detail::makeUniPc(config);
+    case SchedulerKind::Ddpm: return detail::makeDdpm(config);
     case SchedulerKind::Ddim: return detail::makeDdim(config);
     case SchedulerKind::Pndm: return detail::makePndm(config);
     }

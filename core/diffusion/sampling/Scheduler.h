@@ -103,6 +103,13 @@ public:
                                NoiseSource* noise = nullptr) = 0;
     // img2img: x0 noised to the level of timesteps()[stepIndex].
     virtual at::Tensor addNoise(const at::Tensor& original, const at::Tensor& noise, int stepIndex) const = 0;
+    // The x0 estimate at step index i from the model output, without stepping or changing any
+    // state, in the scheduler's own sample space: alpha schedulers (x - sqrt(1-acp_t) eps) /
+    // sqrt(acp_t), VP multistep solvers the same at their (fractional) sigma, Euler-type samplers
+    // x - sigma_i eps on their sigma-scaled samples. The x0 GM-Diffusion's dual-UNet pipeline feeds
+    // its gain-map UNet (docs/gainmap-diffusion.md).
+    virtual at::Tensor
+    predictOriginal(const at::Tensor& modelOutput, int stepIndex, const at::Tensor& sample) const;
     // True when step() needs a NoiseSource.
     virtual bool isStochastic() const { return false; }
 

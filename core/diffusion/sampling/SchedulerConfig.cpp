@@ -25,6 +25,7 @@ constexpr std::array kSamplers{
     SamplerName{"euler_karras", SchedulerKind::Euler, true, false, "Euler Karras"},
     SamplerName{"euler_a", SchedulerKind::EulerAncestral, false, false, "Euler a"},
     SamplerName{"euler_ancestral", SchedulerKind::EulerAncestral, false, false, "Euler a"},
+    SamplerName{"ddpm", SchedulerKind::Ddpm, false, false, "DDPM"},
     SamplerName{"ddim", SchedulerKind::Ddim, false, false, "DDIM"},
     SamplerName{"dpmpp_2m", SchedulerKind::DpmSolverMultistep, false, false, "DPM++ 2M"},
     SamplerName{"dpmpp_2m_karras", SchedulerKind::DpmSolverMultistep, true, false, "DPM++ 2M Karras"},
@@ -39,6 +40,7 @@ constexpr std::array kSamplers{
 
 constexpr std::array kKinds{SchedulerKind::Euler,
                             SchedulerKind::EulerAncestral,
+                            SchedulerKind::Ddpm,
                             SchedulerKind::Ddim,
                             SchedulerKind::DpmSolverMultistep,
                             SchedulerKind::UniPc,
@@ -83,6 +85,7 @@ const char* className(SchedulerKind kind)
     switch (kind) {
     case SchedulerKind::Euler: return "EulerDiscreteScheduler";
     case SchedulerKind::EulerAncestral: return "EulerAncestralDiscreteScheduler";
+    case SchedulerKind::Ddpm: return "DDPMScheduler";
     case SchedulerKind::Ddim: return "DDIMScheduler";
     case SchedulerKind::DpmSolverMultistep: return "DPMSolverMultistepScheduler";
     case SchedulerKind::UniPc: return "UniPCMultistepScheduler";
@@ -97,7 +100,9 @@ std::string SchedulerConfig::resolvedSpacing() const
     if (timestepSpacing) {
         return *timestepSpacing;
     }
-    return (kind == SchedulerKind::Ddim || kind == SchedulerKind::Pndm) ? "leading" : "linspace";
+    return (kind == SchedulerKind::Ddpm || kind == SchedulerKind::Ddim || kind == SchedulerKind::Pndm)
+               ? "leading"
+               : "linspace";
 }
 
 bool SchedulerConfig::resolvedSetAlphaToOne() const
@@ -214,6 +219,7 @@ core::Result<SchedulerConfig> SchedulerConfig::fromJsonText(const std::string& t
         read(j, "skip_prk_steps", c.skipPrkSteps);
         read(j, "clip_sample", c.clipSample);
         read(j, "clip_sample_range", c.clipSampleRange);
+        read(j, "variance_type", c.varianceType);
         read(j, "solver_order", c.solverOrder);
         read(j, "algorithm_type", c.algorithmType);
         read(j, "solver_type", c.solverType);

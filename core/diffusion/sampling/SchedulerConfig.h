@@ -19,6 +19,7 @@ namespace hdr::diffusion {
 enum class SchedulerKind {
     Euler,              // EulerDiscreteScheduler
     EulerAncestral,     // EulerAncestralDiscreteScheduler
+    Ddpm,               // DDPMScheduler
     Ddim,               // DDIMScheduler
     DpmSolverMultistep, // DPMSolverMultistepScheduler (DPM++ 2M, 2M SDE)
     UniPc,              // UniPCMultistepScheduler
@@ -49,10 +50,11 @@ struct SchedulerConfig {
     std::string finalSigmasType = "zero";     // zero | sigma_min (Euler, DPM++, UniPC)
     std::string interpolationType = "linear"; // Euler: linear | log_linear
 
-    std::optional<bool> setAlphaToOne; // DDIM default true, PNDM default false
-    bool skipPrkSteps = true;          // PNDM: only PLMS steps are supported
-    double eta = 0.0;                  // DDIM: 0 = deterministic
-    bool clipSample = false;           // DDIM
+    std::optional<bool> setAlphaToOne;        // DDIM default true, PNDM default false
+    bool skipPrkSteps = true;                 // PNDM: only PLMS steps are supported
+    double eta = 0.0;                         // DDIM: 0 = deterministic
+    bool clipSample = false;                  // DDIM, DDPM
+    std::string varianceType = "fixed_small"; // DDPM: fixed_small | fixed_large
     double clipSampleRange = 1.0;
 
     int solverOrder = 2;                       // DPM++ / UniPC
@@ -72,7 +74,7 @@ struct SchedulerConfig {
     static core::Result<SchedulerConfig> fromJsonFile(const std::filesystem::path& path);
 };
 
-// Sampler names users type: short names (euler, euler_a, ddim, dpmpp_2m, dpmpp_2m_karras,
+// Sampler names users type: short names (euler, euler_a, ddpm, ddim, dpmpp_2m, dpmpp_2m_karras,
 // dpmpp_2m_sde, dpmpp_2m_sde_karras, euler_karras, unipc, unipc_karras, pndm, lms, lms_karras)
 // and diffusers class names (EulerDiscreteScheduler, ...).
 std::vector<std::string> samplerNames();

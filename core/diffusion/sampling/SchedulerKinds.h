@@ -10,6 +10,7 @@ std::unique_ptr<Scheduler> makeEulerAncestral(const SchedulerConfig& config);
 std::unique_ptr<Scheduler> makeLms(const SchedulerConfig& config);
 std::unique_ptr<Scheduler> makeDpmSolverMultistep(const SchedulerConfig& config);
 std::unique_ptr<Scheduler> makeUniPc(const SchedulerConfig& config);
+std::unique_ptr<Scheduler> makeDdpm(const SchedulerConfig& config);
 std::unique_ptr<Scheduler> makeDdim(const SchedulerConfig& config);
 std::unique_ptr<Scheduler> makePndm(const SchedulerConfig& config);
 

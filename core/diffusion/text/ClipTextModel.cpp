@@ -3,6 +3,7 @@
 #include "diffusion/nets/Attention.h"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -81,7 +82,8 @@ ClipTextModelImpl::ClipTextModelImpl(const ClipTextConfig& config, const at::Ten
                                          Linear(config.hiddenSize, config.projectionDim, options, false));
 }
 
-ClipTextOutput ClipTextModelImpl::forward(const at::Tensor& ids, int64_t lastLayer) const
+ClipTextOutput
+ClipTextModelImpl::forward(const at::Tensor& ids, int64_t lastLayer, const at::Tensor& attentionMask) const
 {
     if (ids.dim() != 2 || ids.scalar_type() != at::kLong)
         throw std::invalid_argument("ClipTextModel expects int64 ids [batch, length]");
@@ -96,7 +98,14 @@ ClipTextOutput ClipTextModelImpl::forward(const at::Tensor& ids, int64_t lastLay
     ClipTextOutput out;
     at::Tensor x =
         tokenEmbedding->forward(deviceIds) + positionEmbedding->weight.narrow(0, 0, length).unsqueeze(0);
-    const at::Tensor mask = causalMask(length, x.options());
+    at::Tensor mask = causalMask(length, x.options());
+    if (attentionMask.defined()) {
+        // [B, 1, 1, L]: -inf where the key is padding, added to the causal [L, L] mask.
+        const at::Tensor keys = attentionMask.to(x.device()).view({ids.size(0), 1, 1, length});
+        const at::Tensor padding = at::zeros(keys.sizes(), x.options())
+                                       .masked_fill(keys == 0, -std::numeric_limits<float>::infinity());
+        mask = mask.view({1, 1, length, length}) + padding;
+    }
     out.hiddenStates.reserve(static_cast<std::size_t>(layerCount + 1));
     out.hiddenStates.push_back(x);
     for (int64_t i = 0; i < layerCount; ++i) {

@@ -62,7 +62,11 @@ public:
     // ids [B, L] int64 (L <= maxPositions). lastLayer < numLayers stops after that many layers
     // (hiddenStates then holds lastLayer + 1 entries and lastHiddenState/pooled are computed from
     // the last of them), which clip skip uses to avoid running layers it would throw away.
-    ClipTextOutput forward(const at::Tensor& ids, int64_t lastLayer = -1) const;
+    // attentionMask [B, L] (1 = token, 0 = padding), optional: inference runs without it (oracle
+    // gotcha 3), GM-Diffusion's stage-2 training passes it (gotcha 19); padding keys are then
+    // masked in self-attention on top of the causal mask.
+    ClipTextOutput
+    forward(const at::Tensor& ids, int64_t lastLayer = -1, const at::Tensor& attentionMask = {}) const;
     at::Tensor applyFinalLayerNorm(const at::Tensor& hidden) const { return finalLayerNorm->forward(hidden); }
 
     const ClipTextConfig& config() const { return m_config; }

@@ -57,7 +57,8 @@ core::Result<EncodedPrompts> encodePrompts(const TextEncoderSet& encoders,
                                            const std::vector<std::optional<std::string>>& negativePrompts,
                                            const TextConditioningOptions& options)
 {
-    if (!encoders.tokenizer || !encoders.textEncoder || (encoders.textEncoder2 && !encoders.tokenizer2))
+    if ((!encoders.textEncoder && !encoders.textEncoder2) || (encoders.textEncoder && !encoders.tokenizer) ||
+        (encoders.textEncoder2 && !encoders.tokenizer2))
         return core::fail(ErrorCode::InvalidArgument,
                           "The text conditioning needs each text encoder's tokenizer");
     if (prompts.empty()) return core::fail(ErrorCode::InvalidArgument, "No prompt to encode");
@@ -66,7 +67,8 @@ core::Result<EncodedPrompts> encodePrompts(const TextEncoderSet& encoders,
                           "Got " + std::to_string(negativePrompts.size()) + " negative prompts for " +
                               std::to_string(prompts.size()) + " prompts; give one per prompt or none");
     const bool sdxl = encoders.isSdxl();
-    const int64_t layers1 = encoders.textEncoder->config().numLayers;
+    const int64_t layers1 =
+        (encoders.textEncoder ? encoders.textEncoder : encoders.textEncoder2)->config().numLayers;
     // Index into hidden_states (0 = embeddings) of the state each encoder contributes.
     const int64_t skip = options.clipSkip;
     if (skip < 0 || (sdxl ? layers1 - 1 - skip : layers1 - skip) < 0 ||
@@ -91,7 +93,9 @@ core::Result<EncodedPrompts> encodePrompts(const TextEncoderSet& encoders,
             }
         }
 
-        std::vector<EncoderRun> runs{{encoders.tokenizer, encoders.textEncoder, {}}};
+        // CLIP-L first (SD 1.x, SDXL base), then bigG (SDXL base and refiner; the refiner has no CLIP-L).
+        std::vector<EncoderRun> runs;
+        if (encoders.textEncoder) runs.push_back({encoders.tokenizer, encoders.textEncoder, {}});
         if (sdxl) runs.push_back({encoders.tokenizer2, encoders.textEncoder2, {}});
         std::size_t chunkCount = 1;
         for (EncoderRun& run : runs) {
@@ -119,7 +123,7 @@ core::Result<EncodedPrompts> encodePrompts(const TextEncoderSet& encoders,
             if (!sdxl) {
                 // last_hidden_state, or final_layer_norm(hidden_states[-(k+1)]): stop after layer L-k.
                 hidden = model.forward(ids, layers - skip).lastHiddenState;
-            } else if (e == 0) {
+            } else if (runs[e].model != encoders.textEncoder2) {
                 hidden = model.forward(ids, layers - 1 - skip).hiddenStates.back();
             } else {
                 ClipTextOutput out = model.forward(ids);

@@ -6,6 +6,7 @@
 //   SDXL:  prompt_embeds = cat(CLIP-L hidden_states[-(k+2)], bigG hidden_states[-(k+2)]) along
 //          features, WITHOUT final LN ([B, 77*chunks, 768+1280]); pooled = bigG text_embeds of
 //          the first chunk ([B, 1280]; sd.cpp and A1111 also pool chunk 0).
+//   SDXL refiner: bigG alone, hidden_states[-(k+2)] and its pooled text_embeds (gotcha 22).
 //   Negative prompts: a missing one (nullopt) is encoded as "" for SD1.5 and is all zeros (embeds
 //          and pooled) for SDXL when force_zeros_for_empty_prompt (gotcha 6). An explicit "" is
 //          always encoded.
@@ -31,7 +32,7 @@ class ClipTokenizer;
 class ClipTextModelImpl;
 
 struct TextEncoderSet {
-    const ClipTokenizer* tokenizer = nullptr; // CLIP-L (both families)
+    const ClipTokenizer* tokenizer = nullptr; // CLIP-L (SD 1.x, SDXL base; none for the SDXL refiner)
     const ClipTextModelImpl* textEncoder = nullptr;
     const ClipTokenizer* tokenizer2 = nullptr;       // SDXL: OpenCLIP bigG
     const ClipTextModelImpl* textEncoder2 = nullptr; // SDXL: CLIPTextModelWithProjection

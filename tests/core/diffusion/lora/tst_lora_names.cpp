@@ -2,10 +2,10 @@
 // must be exactly those of real single-file checkpoints: the tiny oracle models (names and shapes)
 // and the full-size SD 1.5 / SDXL manifests, where they must agree one to one with the model
 // loader's LDM -> diffusers conversion (model/LdmConversion.h). Plus a layout the test makes.
-#include "diffusion/Safetensors.h"
 #include "diffusion/lora/LoraNames.h"
 #include "diffusion/model/LdmConversion.h"
 #include "support/TestSupport.h"
+#include "tensorfile/Safetensors.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
-// The full-size SD 1.5 and SDXL base networks, built on the meta device (no memory), have exactly
-// the parameter names and shapes of the real checkpoints' manifests — in diffusers naming, and in
-// LDM single-file naming through our conversion — and the published parameter counts.
+// The full-size SD 1.5, SDXL base and SDXL refiner networks, built on the meta device (no memory), have
+// exactly the parameter names and shapes of the real checkpoints' manifests — in diffusers naming, and in LDM
+// single-file naming through our conversion — and the published parameter counts.
 #include "diffusion/model/StableDiffusionModel.h"
 #include "support/TestSupport.h"
 
@@ -67,6 +67,7 @@ private slots:
         QTest::addColumn<int>("arch");
         QTest::newRow("sd15") << "sd15_manifest.json" << int(ModelArch::SD15);
         QTest::newRow("sdxl") << "sdxl_base_manifest.json" << int(ModelArch::SDXL);
+        QTest::newRow("sdxl-refiner") << "sdxl_refiner_manifest.json" << int(ModelArch::SDXLRefiner);
     }
     void fullSizeModules()
     {
@@ -76,10 +77,11 @@ private slots:
         HDR_REQUIRE_SHARED(rel);
         std::ifstream in(hdr::test::sharedPath(rel));
         const json m = json::parse(in);
-        const bool xl = arch == int(ModelArch::SDXL);
+        const bool xl = isSdxlFamily(ModelArch(arch));
+        const bool refiner = arch == int(ModelArch::SDXLRefiner);
 
         ComponentConfigs presets;
-        presets.unet = xl ? UNetConfig::sdxlBase() : UNetConfig::sd15();
+        presets.unet = refiner ? UNetConfig::sdxlRefiner() : xl ? UNetConfig::sdxlBase() : UNetConfig::sd15();
         presets.vae = xl ? VaeConfig::sdxl() : VaeConfig::sd15();
         presets.textEncoder = ClipTextConfig::clipL();
         presets.textEncoder2 = ClipTextConfig::openClipBigG();
@@ -88,11 +90,14 @@ private slots:
         auto unet = UNetConfig::fromJson(m["configs"]["unet"]);
         HDR_VERIFY_OK(unet);
         fromJson.unet = *unet;
-        auto vae = VaeConfig::fromJson(m["configs"]["vae"]);
-        HDR_VERIFY_OK(vae);
-        fromJson.vae = *vae;
+        if (m["configs"].contains("vae")) { // the refiner's manifest lists its UNet only
+            auto vae = VaeConfig::fromJson(m["configs"]["vae"]);
+            HDR_VERIFY_OK(vae);
+            fromJson.vae = *vae;
+        }
 
         const KeyShapes ldm = shapesOf(m["ldm_single_file"]);
+        QCOMPARE(std::int64_t(ldm.size()), m["ldm_single_file_count"].get<std::int64_t>());
         const auto converted = convertLdmShapes(ldm, ldmLayoutOf(ModelArch(arch)));
         const auto meta = at::TensorOptions().dtype(at::kFloat).device(at::kMeta);
         for (const auto& [name, expectedJson] : m["diffusers"].items()) {

@@ -200,6 +200,17 @@ private slots:
         QCOMPARE(*sd1, ModelArch::SD15);
     }
 
+    void refinerSingleFileDetection()
+    {
+        KeyShapes keys = syntheticSd1Keys();
+        std::erase_if(keys, [](const auto& kv) { return kv.first.starts_with("cond_stage_model."); });
+        keys["conditioner.embedders.0.model.transformer.resblocks.0.attn.in_proj_weight"] = {3840, 1280};
+        keys["model.diffusion_model.label_emb.0.0.weight"] = {1536, 2560};
+        QCOMPARE(detectLdmArch(keys).value(), ModelArch::SDXLRefiner);
+        keys.erase("model.diffusion_model.label_emb.0.0.weight");
+        QVERIFY(errorText(detectLdmArch(keys)).contains("label_emb"));
+    }
+
     void refusedFamilies_data()
     {
         QTest::addColumn<QString>("change");
@@ -208,8 +219,6 @@ private slots:
                              << "Stable Diffusion 2.x";
         QTest::newRow("sd2-context") << "sd2-context"
                                      << "Stable Diffusion 2.x";
-        QTest::newRow("refiner") << "refiner"
-                                 << "SDXL refiner";
         QTest::newRow("sd3") << "sd3"
                              << "Stable Diffusion 3";
         QTest::newRow("flux") << "flux"
@@ -236,10 +245,6 @@ private slots:
             keys["cond_stage_model.model.transformer.resblocks.0.attn.in_proj_weight"] = {3072, 1024};
         } else if (change == "sd2-context") {
             keys["model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight"] = {8, 1024};
-        } else if (change == "refiner") {
-            dropPrefix("cond_stage_model.");
-            keys["conditioner.embedders.0.model.transformer.resblocks.0.attn.in_proj_weight"] = {3840, 1280};
-            keys["model.diffusion_model.label_emb.0.0.weight"] = {1536, 2560};
         } else if (change == "sd3") {
             keys["model.diffusion_model.joint_blocks.0.x_block.attn.qkv.weight"] = {4608, 1536};
         } else if (change == "flux") {
@@ -274,9 +279,11 @@ private slots:
         auto sd2 = sd15;
         sd2.unetConfigJson = R"({"cross_attention_dim": 1024})";
         QVERIFY(errorText(detectDiffusersArch(sd2)).contains("Stable Diffusion 2.x"));
+        // The refiner ships only text_encoder_2 (bigG) and a 1280-wide context.
         auto refiner = sdxl;
         refiner.hasTextEncoder = false;
-        QVERIFY(errorText(detectDiffusersArch(refiner)).contains("SDXL refiner"));
+        refiner.unetConfigJson = R"({"cross_attention_dim": 1280, "addition_embed_type": "text_time"})";
+        QCOMPARE(detectDiffusersArch(refiner).value(), ModelArch::SDXLRefiner);
         auto inpaint = sd15;
         inpaint.unetConfigJson = R"({"cross_attention_dim": 768, "in_channels": 9})";
         QVERIFY(errorText(detectDiffusersArch(inpaint)).contains("inpainting"));

@@ -21,6 +21,7 @@ at::Tensor OracleCase::tensor(const std::string& tensor) const
     if (!t) {
         throw std::runtime_error("case " + name + " has no tensor '" + tensor + "'");
     }
+    read->insert(tensor);
     return *t;
 }
 
@@ -122,15 +123,22 @@ void OracleReport::expectEqual(const std::string& what,
     }
 }
 
-std::filesystem::path oracleCasesDir()
+std::vector<std::filesystem::path> oracleCaseDirs()
 {
+    std::vector<std::filesystem::path> dirs;
     if (const char* env = std::getenv("HDR_ORACLE_CASES"); env && *env) {
-        return std::filesystem::path(env);
+        std::stringstream list(env);
+        for (std::string dir; std::getline(list, dir, ':');) {
+            if (!dir.empty()) dirs.emplace_back(dir);
+        }
+        return dirs;
     }
-    if (haveShared("oracle/public/cases.json")) {
-        return sharedPath("oracle/public");
+    for (const char* folder : {"oracle/public", "oracle/public2"}) {
+        if (haveShared(std::string(folder) + "/cases.json")) {
+            dirs.push_back(sharedPath(folder));
+        }
     }
-    return {};
+    return dirs;
 }
 
 std::filesystem::path oracleModelsDir(const std::filesystem::path& casesDir)

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct OracleCase {
     // The modules' weight type. bf16 runs (tst_oracle's runCaseBf16) check the fp32 references
     // with OracleReport's relative bound instead of the README's absolute tolerances.
     at::ScalarType dtype = at::kFloat;
+    // Every tensor the runner read; tst_oracle fails a case whose file holds an out.* tensor that
+    // was never read (so an expected output cannot be silently left unchecked).
+    std::shared_ptr<std::set<std::string>> read = std::make_shared<std::set<std::string>>();
 
     bool has(const std::string& tensor) const;
     at::Tensor tensor(const std::string& tensor) const; // throws std::runtime_error when absent
@@ -75,8 +79,9 @@ struct OracleRegistration {
 #define HDR_ORACLE_KIND(kind, fn)                                                                            \
     static const ::hdr::test::oracle::OracleRegistration HDR_ORACLE_CONCAT(hdrOracleReg_, __LINE__)(kind, fn)
 
-// Where the cases live: $HDR_ORACLE_CASES, else ../shared/oracle/public; empty if neither exists.
-std::filesystem::path oracleCasesDir();
+// Where the cases live: $HDR_ORACLE_CASES (folders separated by ':'), else ../shared/oracle/public and
+// ../shared/oracle/public2 (those present); empty if none exists.
+std::vector<std::filesystem::path> oracleCaseDirs();
 std::filesystem::path oracleModelsDir(const std::filesystem::path& casesDir);
 
 } // namespace hdr::test::oracle

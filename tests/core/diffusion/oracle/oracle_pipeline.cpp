@@ -1,11 +1,9 @@
-// Oracle kinds "pipeline_txt2img" and "pipeline_img2img": the whole sampling loop on the tiny
-// models (diffusers-named files of the case's family), fed with the case's prompt embeddings, its
-// latents (txt2img) or its VAE/add_noise noise (img2img). Compares timesteps, init_noise_sigma,
-// every UNet input, step latents and final latents (atol 5e-4), and the decoded image (1e-4).
-#include "OracleHarness.h"
-#include "diffusion/pipeline/Pipeline.h"
-
-#include <fstream>
+// Oracle kinds "pipeline_txt2img", "pipeline_img2img", "sdxl_refiner_img2img" and
+// "sdxl_refiner_handoff": whole pipelines run through the product code from the case's prompts
+// (StableDiffusionModel, encodePromptBatch, resolveSdxlConditioning, denoise, decodeLatents), fed
+// only with the case's latents / noise. Every stored embedding, time id, timestep, UNet call, step
+// latent, final latent and image is compared (latents atol 5e-4, image 1e-4, README tolerances).
+#include "OraclePipelineSupport.h"
 
 namespace {
 
@@ -16,95 +14,104 @@ constexpr double kLatentTol = 5e-4;
 constexpr double kImageTol = 1e-4;
 constexpr double kSchedTol = 1e-5;
 
-nlohmann::json readJson(const std::filesystem::path& path)
+at::Tensor timestepsTensor(const Scheduler& scheduler, int first, int end)
 {
-    std::ifstream in(path);
-    if (!in) {
-        throw std::runtime_error("cannot open " + path.string());
-    }
-    return nlohmann::json::parse(in);
+    const auto& all = scheduler.timesteps();
+    const std::vector<double> used(all.begin() + first, all.begin() + end);
+    return at::tensor(at::ArrayRef<double>(used), at::kDouble);
 }
 
-// Copies a diffusers-named file into the module's parameters (the test-side loader the contract
-// allows until model/StateDictLoader is used here).
-void loadInto(torch::nn::Module& module, const std::filesystem::path& file)
-{
-    auto tensors = loadSafetensors(file);
-    if (!tensors) {
-        throw std::runtime_error(tensors.error().describe());
+// Records what a denoise run did, for comparison with the case's debug/out tensors.
+struct DenoiseTrace {
+    std::vector<at::Tensor> stepLatents, unetInputs, unetOutputs;
+
+    void attach(DenoiseOptions& options)
+    {
+        options.onStep = [this](const StepProgress& p) { stepLatents.push_back(p.latents->clone()); };
+        options.onUnet = [this](const at::Tensor& in, const at::Tensor& out) {
+            unetInputs.push_back(in.clone());
+            unetOutputs.push_back(out.clone());
+        };
     }
-    at::NoGradGuard noGrad;
-    for (auto& p : module.named_parameters()) {
-        auto it = tensors->find(p.key());
-        if (it == tensors->end()) {
-            throw std::runtime_error("missing " + p.key() + " in " + file.string());
+    void check(const OracleCase& c,
+               OracleReport& report,
+               const std::string& debugPrefix,
+               const std::string& stepsName)
+    {
+        if (c.has(debugPrefix + "unet_input")) {
+            report.expectClose(debugPrefix + "unet_input",
+                               stackSteps(unetInputs),
+                               c.tensor(debugPrefix + "unet_input"),
+                               kLatentTol);
+            report.expectClose(debugPrefix + "unet_output",
+                               stackSteps(unetOutputs),
+                               c.tensor(debugPrefix + "unet_output"),
+                               kLatentTol);
         }
-        p.value().copy_(it->second);
+        report.expectClose(stepsName, stackSteps(stepLatents), c.tensor(stepsName), kLatentTol);
     }
-}
+};
 
-template <typename T> T unwrap(hdr::core::Result<T> r)
+// Stochastic samplers take the case's per-step noise (in.noise for txt2img, in.noise.2.. after
+// img2img's two); deterministic ones never ask.
+std::vector<at::Tensor> stepNoiseOf(const OracleCase& c, bool img2img)
 {
-    if (!r) {
-        throw std::runtime_error(r.error().describe());
+    std::vector<at::Tensor> noise;
+    if (!img2img && c.has("in.noise")) {
+        const at::Tensor all = c.tensor("in.noise");
+        for (int64_t i = 0; i < all.size(0); ++i)
+            noise.push_back(all[i]);
+        return noise;
     }
-    return std::move(*r);
+    for (int i = img2img ? 2 : 0; c.has("in.noise." + std::to_string(i)); ++i) {
+        noise.push_back(c.tensor("in.noise." + std::to_string(i)));
+    }
+    return noise;
 }
 
 void runPipeline(const OracleCase& c, OracleReport& report)
 {
-    const bool img2img = c.kind == "pipeline_img2img";
-    const auto dir = c.familyDir();
-    const auto options = at::TensorOptions().dtype(at::kFloat);
-    UNet2DConditionModel unet(unwrap(UNetConfig::fromJson(readJson(dir / "unet_config.json"))), options);
-    AutoencoderKL vae(unwrap(VaeConfig::fromJson(readJson(dir / "vae_config.json"))), options);
-    loadInto(*unet, dir / "unet.safetensors");
-    loadInto(*vae, dir / "vae.safetensors");
+    const bool img2img = c.kind != "pipeline_txt2img";
+    const bool refiner = c.kind == "sdxl_refiner_img2img";
+    const nlohmann::json* family = caseValue(c, refiner ? "model" : "family");
+    auto model =
+        openOracleModel(c, family ? family->get<std::string>() : c.meta.at("family").get<std::string>());
+    auto scheduler = oracleScheduler(c);
+    const double guidance = c.meta.at("guidance_scale").get<double>();
+    const PromptEmbeddings prompt = encodeAndCheckPrompts(c, report, *model, guidance);
 
-    nlohmann::json schedJson = c.meta.at("scheduler_config");
-    schedJson["_class_name"] = c.meta.at("scheduler");
-    auto scheduler = makeScheduler(unwrap(SchedulerConfig::fromJsonText(schedJson.dump(), c.name)));
-    const int steps = c.meta.at("num_inference_steps").get<int>();
-    scheduler->setTimesteps(steps);
-
-    PromptEmbeddings prompt;
-    prompt.cond = c.tensor("out.prompt_embeds");
-    if (c.has("out.negative_prompt_embeds")) {
-        prompt.uncond = c.tensor("out.negative_prompt_embeds");
-    }
-    if (c.has("out.pooled_prompt_embeds")) {
-        prompt.pooled = c.tensor("out.pooled_prompt_embeds");
-    }
-    if (c.has("out.negative_pooled_prompt_embeds")) {
-        prompt.uncondPooled = c.tensor("out.negative_pooled_prompt_embeds");
-    }
-    DenoiseOptions denoiseOptions;
-    denoiseOptions.guidanceScale = c.meta.at("guidance_scale").get<double>();
+    DenoiseOptions options;
+    options.guidanceScale = guidance;
     const int width = c.meta.at("width").get<int>(), height = c.meta.at("height").get<int>();
-    if (unet->config().hasTextTime()) {
-        denoiseOptions.sizeConditioning = SdxlSizeConditioning::forSize(width, height);
-        if (c.has("out.add_time_ids")) {
-            const at::Tensor expected = c.tensor("out.add_time_ids");
-            const at::Tensor ours = denoiseOptions.sizeConditioning->timeIds(1).expand(expected.sizes());
-            report.expectEqual("add_time_ids", ours.round(), expected.round());
-        }
+    if (isSdxlFamily(model->arch())) {
+        const auto ids =
+            resolveSdxlConditioning(caseMicroConditioning(c),
+                                    width,
+                                    height,
+                                    img2img ? SdxlPipelineKind::ImageToImage : SdxlPipelineKind::TextToImage,
+                                    model->arch() == ModelArch::SDXLRefiner);
+        checkTimeIds(c, report, ids);
+        options.sizeConditioning = ids.positive;
+        options.negativeSizeConditioning = ids.negative;
     }
-
+    AutoencoderKL vae = unwrap(model->vae());
     at::Tensor latents;
     if (img2img) {
-        const double strength = c.meta.contains("strength") ? c.meta.at("strength").get<double>()
-                                                            : c.meta.at("extra").at("strength").get<double>();
-        denoiseOptions.firstStepIndex = img2imgFirstStep(*scheduler, strength);
-        if (c.has("out.timesteps_full_schedule")) {
-            report.expectClose("timesteps_full_schedule",
-                               at::tensor(at::ArrayRef<double>(scheduler->timesteps()), at::kDouble),
-                               c.tensor("out.timesteps_full_schedule"),
-                               kSchedTol,
-                               kSchedTol);
-        }
+        const nlohmann::json* strength = caseValue(c, "strength");
+        options.firstStepIndex = img2imgFirstStep(*scheduler, strength->get<double>());
+        report.expectClose("timesteps_full_schedule",
+                           timestepsTensor(*scheduler, 0, int(scheduler->timesteps().size())),
+                           c.tensor("out.timesteps_full_schedule"),
+                           kSchedTol,
+                           kSchedTol);
         ExplicitNoise noise({c.tensor("in.noise.0"), c.tensor("in.noise.1")});
-        latents = prepareImg2ImgLatents(
-            *vae, *scheduler, c.tensor("in.image_nhwc01"), denoiseOptions.firstStepIndex, noise);
+        const at::Tensor image = c.tensor("in.image_nhwc01");
+        latents = prepareImg2ImgLatents(*vae, *scheduler, image, options.firstStepIndex, noise);
+        if (c.has("out.latent_mean")) {
+            const LatentDist dist = vae->encode(image.permute({0, 3, 1, 2}).contiguous() * 2.0 - 1.0);
+            report.expectClose("latent_mean", dist.mean, c.tensor("out.latent_mean"), kLatentTol);
+            report.expectClose("latent_std", dist.std, c.tensor("out.latent_std"), kLatentTol);
+        }
     } else {
         latents = c.tensor("in.latents") * scheduler->initNoiseSigma();
         report.expectClose("init_noise_sigma",
@@ -113,35 +120,108 @@ void runPipeline(const OracleCase& c, OracleReport& report)
                            kSchedTol,
                            kSchedTol);
     }
-    const std::vector<double> used(scheduler->timesteps().begin() + denoiseOptions.firstStepIndex,
-                                   scheduler->timesteps().end());
-    const at::Tensor usedTensor = at::tensor(at::ArrayRef<double>(used), at::kDouble);
+    const std::string timestepsName = c.has("out.timesteps_used") ? "out.timesteps_used" : "out.timesteps";
     report.expectClose(
-        img2img && c.has("out.timesteps_used") ? "timesteps_used" : "timesteps",
-        usedTensor,
-        c.tensor(img2img && c.has("out.timesteps_used") ? "out.timesteps_used" : "out.timesteps"),
+        timestepsName,
+        timestepsTensor(*scheduler, options.firstStepIndex, int(scheduler->timesteps().size())),
+        c.tensor(timestepsName),
         kSchedTol,
         kSchedTol);
 
-    std::vector<at::Tensor> stepLatents, unetInputs, unetOutputs;
-    denoiseOptions.onStep = [&](const StepProgress& p) { stepLatents.push_back(p.latents->clone()); };
-    denoiseOptions.onUnet = [&](const at::Tensor& in, const at::Tensor& out) {
-        unetInputs.push_back(in.clone());
-        unetOutputs.push_back(out.clone());
-    };
-    std::unique_ptr<NoiseSource> stepNoise; // no public case uses a stochastic sampler in a pipeline
-    const at::Tensor final = denoise(
-        *unet, *scheduler, latents, prompt, denoiseOptions, stepNoise.get(), hdr::core::nullJobContext());
-    if (c.has("debug.unet_input")) {
-        report.expectClose("unet_input", at::stack(unetInputs), c.tensor("debug.unet_input"), kLatentTol);
-        report.expectClose("unet_output", at::stack(unetOutputs), c.tensor("debug.unet_output"), kLatentTol);
-    }
-    report.expectClose("step_latents", at::stack(stepLatents), c.tensor("out.step_latents"), kLatentTol);
+    DenoiseTrace trace;
+    trace.attach(options);
+    ExplicitNoise stepNoise(stepNoiseOf(c, img2img));
+    UNet2DConditionModel unet = unwrap(model->unet());
+    const at::Tensor final =
+        denoise(*unet, *scheduler, latents, prompt, options, &stepNoise, hdr::core::nullJobContext());
+    trace.check(c, report, "debug.", "out.step_latents");
     report.expectClose("final_latents", final, c.tensor("out.final_latents"), kLatentTol);
     report.expectClose("image", decodeLatents(*vae, final), c.tensor("out.image"), kImageTol);
+}
+
+// SDXL base -> refiner: the base denoises the timesteps >= cutoff of the N-step schedule, the
+// refiner continues from its latents (no re-encode, no re-noise) at the matching schedule index.
+void runRefinerHandoff(const OracleCase& c, OracleReport& report)
+{
+    auto base = openOracleModel(c, c.meta.at("config").at("base").get<std::string>());
+    auto refiner = openOracleModel(c, c.meta.at("config").at("refiner").get<std::string>());
+    const double guidance = c.meta.at("guidance_scale").get<double>();
+    const double fraction = c.meta.at("denoising_end").get<double>();
+    const int width = c.meta.at("width").get<int>(), height = c.meta.at("height").get<int>();
+
+    auto baseScheduler = oracleScheduler(c);
+    auto refinerScheduler = oracleScheduler(c);
+    const int steps = int(baseScheduler->timesteps().size());
+    const int handoff = handoffStepIndex(*baseScheduler, fraction);
+    report.expectClose("timesteps_full_schedule",
+                       timestepsTensor(*baseScheduler, 0, steps),
+                       c.tensor("out.timesteps_full_schedule"),
+                       kSchedTol,
+                       kSchedTol);
+    report.expectClose("base_timesteps",
+                       timestepsTensor(*baseScheduler, 0, handoff),
+                       c.tensor("out.base_timesteps"),
+                       kSchedTol,
+                       kSchedTol);
+    report.expectClose("refiner_timesteps",
+                       timestepsTensor(*refinerScheduler, handoff, steps),
+                       c.tensor("out.refiner_timesteps"),
+                       kSchedTol,
+                       kSchedTol);
+    report.expectClose("base_init_noise_sigma",
+                       at::scalar_tensor(baseScheduler->initNoiseSigma(), at::kDouble),
+                       c.tensor("out.base_init_noise_sigma"),
+                       kSchedTol,
+                       kSchedTol);
+
+    DenoiseOptions baseOptions;
+    baseOptions.guidanceScale = guidance;
+    baseOptions.endStepIndex = handoff;
+    const auto micro = caseMicroConditioning(c);
+    const auto baseIds = resolveSdxlConditioning(micro, width, height, SdxlPipelineKind::TextToImage, false);
+    baseOptions.sizeConditioning = baseIds.positive;
+    baseOptions.negativeSizeConditioning = baseIds.negative;
+    const PromptEmbeddings basePrompt = encodeAndCheckPrompts(c, report, *base, guidance, "out.base_");
+    DenoiseTrace baseTrace;
+    baseTrace.attach(baseOptions);
+    const at::Tensor handoffLatents = denoise(*unwrap(base->unet()),
+                                              *baseScheduler,
+                                              c.tensor("in.latents") * baseScheduler->initNoiseSigma(),
+                                              basePrompt,
+                                              baseOptions,
+                                              nullptr,
+                                              hdr::core::nullJobContext());
+    baseTrace.check(c, report, "debug.base_", "out.base_step_latents");
+    report.expectClose("handoff_latents", handoffLatents, c.tensor("out.handoff_latents"), kLatentTol);
+
+    DenoiseOptions refinerOptions;
+    refinerOptions.guidanceScale = guidance;
+    refinerOptions.firstStepIndex = handoff;
+    const auto refinerIds =
+        resolveSdxlConditioning(micro, width, height, SdxlPipelineKind::ImageToImage, true);
+    checkTimeIds(c, report, refinerIds, "out.refiner_");
+    refinerOptions.sizeConditioning = refinerIds.positive;
+    refinerOptions.negativeSizeConditioning = refinerIds.negative;
+    const PromptEmbeddings refinerPrompt =
+        encodeAndCheckPrompts(c, report, *refiner, guidance, "out.refiner_");
+    DenoiseTrace refinerTrace;
+    refinerTrace.attach(refinerOptions);
+    const at::Tensor final = denoise(*unwrap(refiner->unet()),
+                                     *refinerScheduler,
+                                     handoffLatents,
+                                     refinerPrompt,
+                                     refinerOptions,
+                                     nullptr,
+                                     hdr::core::nullJobContext());
+    refinerTrace.check(c, report, "debug.refiner_", "out.refiner_step_latents");
+    report.expectClose("final_latents", final, c.tensor("out.final_latents"), kLatentTol);
+    report.expectClose(
+        "image", decodeLatents(*unwrap(refiner->vae()), final), c.tensor("out.image"), kImageTol);
 }
 
 } // namespace
 
 HDR_ORACLE_KIND("pipeline_txt2img", runPipeline);
 HDR_ORACLE_KIND("pipeline_img2img", runPipeline);
+HDR_ORACLE_KIND("sdxl_refiner_img2img", runPipeline);
+HDR_ORACLE_KIND("sdxl_refiner_handoff", runRefinerHandoff);

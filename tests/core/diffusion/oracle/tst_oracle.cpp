@@ -1,11 +1,13 @@
-// The conformance runner: every case of HDR_ORACLE_CASES/cases.json (default
-// ../shared/oracle/public) runs through the runner of its kind and must match the outputs of
-// huggingface diffusers/transformers within the oracle README's tolerances. A kind with no runner
-// fails; nothing is skipped except when the whole oracle folder is absent (a user's clone).
+// The conformance runner: every case of the cases.json files in HDR_ORACLE_CASES (folders separated
+// by ':'; default ../shared/oracle/public and public2) runs through the runner of its kind and must
+// match the outputs of huggingface diffusers/transformers (and the research code of batch 2) within
+// the oracle README's tolerances. A kind with no runner fails, and so does a case whose file holds an
+// out.* tensor its runner never read. Nothing is skipped except when no oracle folder exists (a
+// user's clone).
 #include "OracleHarness.h"
-#include "diffusion/PythonJson.h"
 #include "diffusion/TorchRuntime.h"
 #include "support/TestSupport.h"
+#include "tensorfile/PythonJson.h"
 
 #include <QtTest>
 
@@ -21,12 +23,16 @@ private slots:
     void initTestCase()
     {
         hdr::diffusion::configureTorch();
-        m_casesDir = oracleCasesDir();
-        if (!m_casesDir.empty()) {
+        for (const auto& dir : oracleCaseDirs()) {
             // Python's json writes -Infinity in scheduler configs; read it as such.
-            auto cases = hdr::diffusion::readPythonJsonFile(m_casesDir / "cases.json");
+            auto cases = hdr::diffusion::readPythonJsonFile(dir / "cases.json");
             HDR_VERIFY_OK(cases);
-            m_cases = std::move(*cases);
+            for (auto it = cases->begin(); it != cases->end(); ++it) {
+                QVERIFY2(!m_cases.contains(it.key()),
+                         qPrintable(QString::fromStdString("duplicate case " + it.key())));
+                m_cases[it.key()] = it.value();
+                m_caseDirs[it.key()] = dir;
+            }
         }
     }
 
@@ -66,7 +72,7 @@ private:
     void addCaseRows(const std::function<bool(const std::string&)>& wanted)
     {
         QTest::addColumn<QString>("name");
-        if (m_casesDir.empty()) {
+        if (m_cases.empty()) {
             QTest::newRow("no-oracle") << QString();
             return;
         }
@@ -79,18 +85,19 @@ private:
 
     void run(const QString& name, at::ScalarType dtype)
     {
-        if (m_casesDir.empty()) {
+        if (m_cases.empty()) {
             QSKIP("needs ../shared/oracle/public or HDR_ORACLE_CASES (the oracle, absent in a user's clone)");
         }
         const nlohmann::json& meta = m_cases.at(name.toStdString());
+        const std::filesystem::path casesDir = m_caseDirs.at(name.toStdString());
         OracleCase c;
         c.name = name.toStdString();
         c.kind = meta.value("kind", std::string());
         c.meta = meta;
-        c.casesDir = m_casesDir;
-        c.modelsDir = oracleModelsDir(m_casesDir);
+        c.casesDir = casesDir;
+        c.modelsDir = oracleModelsDir(casesDir);
         auto file =
-            hdr::diffusion::SafetensorsFile::open(m_casesDir / meta.value("file", c.name + ".safetensors"));
+            hdr::diffusion::SafetensorsFile::open(casesDir / meta.value("file", c.name + ".safetensors"));
         HDR_VERIFY_OK(file);
         c.file = *file;
         c.dtype = dtype;
@@ -111,6 +118,13 @@ private:
             report.fail(std::string("exception: ") + e.what());
         }
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (dtype == at::kFloat) {
+            for (const auto& entry : c.file->entries()) {
+                if (entry.name.rfind("out.", 0) == 0 && !c.read->count(entry.name)) {
+                    report.fail("the runner never compared " + entry.name);
+                }
+            }
+        }
         for (const auto& n : report.notes()) {
             qInfo("  %s", n.c_str());
         }
@@ -133,8 +147,8 @@ private:
         QVERIFY2(report.checks() > 0, "the runner compared nothing");
     }
 
-    std::filesystem::path m_casesDir;
     nlohmann::json m_cases;
+    std::map<std::string, std::filesystem::path> m_caseDirs;
 };
 
 HDR_TEST_MAIN(TestOracle)
