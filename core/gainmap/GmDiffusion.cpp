@@ -65,10 +65,15 @@ Status GmDiffusionParams::validate() const
     return {};
 }
 
-float gmDiffusionHdr(float sdrEncoded, float gm, float qmax)
+float gmDiffusionHdrUnclamped(float sdrEncoded, float gm, float qmax)
 {
     const float eps = GmDiffusionParams::kEpsilon;
-    return (linearizeSdr(sdrEncoded) + eps) * (1.0f + clamp01(gm) * qmax) - eps;
+    return (linearizeSdr(sdrEncoded) + eps) * (1.0f + (std::isnan(gm) ? 0.0f : gm) * qmax) - eps;
+}
+
+float gmDiffusionHdr(float sdrEncoded, float gm, float qmax)
+{
+    return std::clamp(gmDiffusionHdrUnclamped(sdrEncoded, gm, qmax), 0.0f, qmax + 1.0f);
 }
 
 float gmDiffusionGain(float hdr, float sdrEncoded, float qmax)
@@ -85,13 +90,30 @@ float gmHardClip(float hdr)
 
 float gmLinearScale(float hdr, float qmax)
 {
-    return clamp01(hdr / (qmax + 1.0f));
+    return hdr / (qmax + 1.0f);
 }
 
 float gmMuLog(float hdr, float qmax, float mu)
 {
     const float h = std::isnan(hdr) ? 0.0f : std::max(hdr, 0.0f);
     return clamp01(std::log1p(mu * h / (qmax + 1.0f)) / std::log1p(mu));
+}
+
+float gmTmoCuda(float hdr)
+{
+    const float x = clamp01(hdr / 10.0f);
+    return std::log1p(5000.0f * x) / std::log1p(5000.0f);
+}
+
+void gmGamutCompress(float* rgb)
+{
+    static constexpr float m[3][3] = {{1.660491f, -0.587641f, -0.072850f},
+                                      {-0.124550f, 1.132900f, -0.008349f},
+                                      {-0.018151f, -0.100579f, 1.118730f}};
+    const float r = rgb[0], g = rgb[1], b = rgb[2];
+    for (int c = 0; c < 3; ++c) {
+        rgb[c] = clamp01(r * m[c][0] + g * m[c][1] + b * m[c][2]);
+    }
 }
 
 Result<ImageF> gmDiffusionToHdr(const ImageF& sdrEncoded, const ImageF& gm, const GmDiffusionParams& params)
@@ -136,13 +158,14 @@ ImageF gmToneMap(const ImageF& hdr, GmToneMapper mapper, const GmDiffusionParams
     return out;
 }
 
-Result<EncodedGainMap> gmDiffusionToStandard(const ImageF& gm, const GmDiffusionParams& params)
+Result<EncodedGainMap>
+gmDiffusionToStandard(const ImageF& sdrEncoded, const ImageF& gm, const GmDiffusionParams& params)
 {
     if (auto ok = params.validate(); !ok) {
         return tl::unexpected(ok.error());
     }
-    if (gm.empty() || gm.channels() < 3) {
-        return fail(ErrorCode::InvalidArgument, "the GM-Diffusion gain map must be a non-empty RGB image");
+    if (auto ok = checkPair(sdrEncoded, gm, "GM-Diffusion to standard gain map"); !ok) {
+        return tl::unexpected(ok.error());
     }
     EncodedGainMap out;
     const float gmax = std::log2(1.0f + params.qmax);
@@ -161,10 +184,13 @@ Result<EncodedGainMap> gmDiffusionToStandard(const ImageF& gm, const GmDiffusion
         for (int x = 0; x < gm.width(); ++x) {
             for (int c = 0; c < 3; ++c) {
                 // log2 in double: the ratio to gmax must round to the float nearest the exact value.
-                const double g = clamp01(gm.pixel(x, y)[c]);
+                const double eps = GmDiffusionParams::kEpsilon;
+                const float s = sdrEncoded.pixel(x, y)[c];
+                const double hdr = gmDiffusionHdr(s, clamp01(gm.pixel(x, y)[c]), params.qmax);
+                const double ratio = (hdr + eps) / (double(linearizeSdr(s)) + eps);
                 out.map.values[(std::size_t(y) * std::size_t(gm.width()) + std::size_t(x)) * 3 +
                                std::size_t(c)] =
-                    float(std::log2(1.0 + g * double(params.qmax)) / std::log2(1.0 + double(params.qmax)));
+                    float(std::clamp(std::log2(ratio) / std::log2(1.0 + double(params.qmax)), 0.0, 1.0));
             }
         }
     }

@@ -65,6 +65,20 @@ BracketTile makeBracketTile(int index, double nominalEv, const core::ImageF& dis
     return tile;
 }
 
+BracketTile makeResultTile(int index,
+                           const QString& caption,
+                           const core::ImageF& display,
+                           std::shared_ptr<const core::ImageF> linear,
+                           int thumbnailSide)
+{
+    BracketTile tile = makeBracketTile(index, 0.0, display, thumbnailSide);
+    tile.caption = caption;
+    if (linear) {
+        tile.linear = std::move(linear);
+    }
+    return tile;
+}
+
 BracketStrip::BracketStrip(QWidget* parent)
     : QWidget(parent)
 {
@@ -160,6 +174,9 @@ double BracketStrip::nominalEv(int position) const
 
 QString BracketStrip::textFor(const Entry& e) const
 {
+    if (!e.tile.caption.isEmpty()) {
+        return e.tile.caption;
+    }
     if (e.estimationFailed) {
         return tr("%1\n(not estimated)").arg(formatEv(e.tile.nominalEv));
     }

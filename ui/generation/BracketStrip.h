@@ -22,6 +22,7 @@ namespace hdr::ui {
 struct BracketTile {
     int index = 0; // branch index in the request (ascending EV)
     double nominalEv = 0.0;
+    QString caption;  // shown instead of the EV label when set (gain-map diffusion's SDR / map / HDR)
     QImage thumbnail; // 8-bit sRGB, longest side <= the requested size
     // The full-size bracket as scene-linear Rec.709 (the decoded display sRGB values linearised):
     // shown through the viewer's sRGB view at exposure 0 it looks exactly like the bracket.
@@ -31,6 +32,13 @@ struct BracketTile {
 // Worker-thread half: box-filters `display` (sRGB values in [0, 1], RGB) in linear light down to
 // `thumbnailSide` pixels on the longest side and linearises a full-size copy.
 BracketTile makeBracketTile(int index, double nominalEv, const core::ImageF& display, int thumbnailSide);
+// A result tile: `display` (sRGB values in [0, 1]) gives the thumbnail, `linear` (scene-linear
+// Rec.709) is what the viewer opens when the tile is clicked.
+BracketTile makeResultTile(int index,
+                           const QString& caption,
+                           const core::ImageF& display,
+                           std::shared_ptr<const core::ImageF> linear,
+                           int thumbnailSide);
 
 class BracketStrip : public QWidget {
     Q_OBJECT

@@ -1,7 +1,5 @@
 #include "ui/generation/GenerationOptions.h"
 
-#include <QFileInfo>
-
 #include <QObject>
 #include <QRegularExpression>
 
@@ -9,23 +7,6 @@
 #include <cmath>
 
 namespace hdr::ui {
-
-QStringList generationSamplerNames()
-{
-    return {QStringLiteral("euler_a"),
-            QStringLiteral("euler"),
-            QStringLiteral("euler_karras"),
-            QStringLiteral("ddim"),
-            QStringLiteral("dpmpp_2m"),
-            QStringLiteral("dpmpp_2m_karras"),
-            QStringLiteral("dpmpp_2m_sde"),
-            QStringLiteral("dpmpp_2m_sde_karras"),
-            QStringLiteral("unipc"),
-            QStringLiteral("unipc_karras"),
-            QStringLiteral("pndm"),
-            QStringLiteral("lms"),
-            QStringLiteral("lms_karras")};
-}
 
 std::vector<QSize> sizePresets(const QString& arch)
 {
@@ -52,50 +33,24 @@ QString architectureLabel(const QString& arch)
     if (arch == QLatin1String("sd15")) {
         return QObject::tr("SD 1.5");
     }
+    if (arch == QLatin1String("sd15-gm")) {
+        return QObject::tr("GM-Diffusion gain-map UNet (SD 1.5)");
+    }
+    if (arch == QLatin1String("sdxl-refiner")) {
+        return QObject::tr("SDXL refiner");
+    }
     return arch;
 }
 
-std::vector<double> evenBracketEvList(int count, double step)
+QStringList generationSamplerNames()
 {
-    std::vector<double> evs;
-    for (int i = 0; i < count; ++i) {
-        evs.push_back(step * (double(i) - double(count - 1) / 2.0));
-    }
-    return evs;
-}
-
-std::optional<std::vector<double>> parseEvList(const QString& text, QString* error)
-{
-    const auto fail = [error](const QString& why) -> std::optional<std::vector<double>> {
-        if (error) {
-            *error = why;
+    QStringList names;
+    for (const std::string& name : diffusion::bracketedRequestSpec().info("sampler").choices) {
+        if (!name.ends_with("Scheduler")) {
+            names << QString::fromStdString(name);
         }
-        return std::nullopt;
-    };
-    QString normalized = text;
-    normalized.replace(QChar(0x2212), QLatin1Char('-')); // a pasted true minus sign
-    const QStringList parts =
-        normalized.split(QRegularExpression(QStringLiteral("[,;\\s]+")), Qt::SkipEmptyParts);
-    std::vector<double> evs;
-    for (const QString& part : parts) {
-        bool ok = false;
-        const double ev = part.toDouble(&ok);
-        if (!ok || !std::isfinite(ev)) {
-            return fail(QObject::tr("'%1' in the EV list is not a number").arg(part));
-        }
-        if (std::abs(ev) > 10.0) {
-            return fail(QObject::tr("EV %1 is outside -10..+10 stops").arg(part));
-        }
-        evs.push_back(ev);
     }
-    std::sort(evs.begin(), evs.end());
-    if (std::adjacent_find(evs.begin(), evs.end()) != evs.end()) {
-        return fail(QObject::tr("the EV list repeats a value"));
-    }
-    if (evs.size() < 2) {
-        return fail(QObject::tr("the EV list needs two or more values, e.g. -2, 0, 2"));
-    }
-    return evs;
+    return names;
 }
 
 QString formatEv(double ev)
@@ -110,83 +65,71 @@ QString formatEv(double ev)
 
 QString validationProblem(const GenerationOptions& o)
 {
-    if (o.model.trimmed().isEmpty()) {
+    const bool gainMap = o.method == GenerationMethod::GainMap;
+    const diffusion::DiffusionSettings& r = gainMap
+                                                ? static_cast<const diffusion::DiffusionSettings&>(o.gainMap)
+                                                : static_cast<const diffusion::DiffusionSettings&>(o.request);
+    if (r.model.empty()) {
         return QObject::tr("Choose a model (a .safetensors file or a diffusers folder).");
     }
     if (o.arch.isEmpty()) {
         return QObject::tr("The model has not been recognised as SD 1.5 or SDXL.");
     }
-    if (o.prompt.trimmed().isEmpty()) {
+    if (gainMap && o.arch != QLatin1String("sd15")) {
+        return QObject::tr("Gain-map diffusion needs an SD 1.5 model (GM-Diffusion's base), not %1.")
+            .arg(architectureLabel(o.arch));
+    }
+    if (gainMap && !o.gainMapProblem.isEmpty()) {
+        return o.gainMapProblem;
+    }
+    const bool fromSdr = gainMap && !o.gainMap.sdrImage.empty();
+    if (!fromSdr && QString::fromStdString(r.prompt).trimmed().isEmpty()) {
         return QObject::tr("Type a prompt.");
     }
-    if (!o.initImage.trimmed().isEmpty() && !QFileInfo(o.initImage.trimmed()).isFile()) {
-        return QObject::tr("The init image %1 does not exist; choose another or clear it.")
-            .arg(o.initImage.trimmed());
-    }
-    if (!o.initImage.trimmed().isEmpty() && !(o.strength > 0.0 && o.strength <= 1.0)) {
-        return QObject::tr("Strength must be above 0 and at most 1.");
-    }
-    if (o.width % 8 != 0 || o.height % 8 != 0) {
-        return QObject::tr("Width and height must be multiples of 8 (the VAE works on 8x8 blocks).");
-    }
-    if (o.width < 64 || o.height < 64 || o.width > 4096 || o.height > 4096) {
-        return QObject::tr("Width and height must be between 64 and 4096 pixels.");
-    }
-    if (o.steps < 1 || o.steps > 1000) {
-        return QObject::tr("Steps must be between 1 and 1000.");
-    }
-    if (o.evs.size() < 2) {
-        return QObject::tr("Two or more brackets are needed.");
-    }
-    if (o.formats.isEmpty()) {
-        return QObject::tr("Tick at least one output format.");
-    }
-    if (o.outputDir.trimmed().isEmpty()) {
-        return QObject::tr("Choose an output folder.");
-    }
-    return {};
+    const auto problems = gainMap ? diffusion::gainMapRequestSpec().problems(o.gainMap)
+                                  : diffusion::bracketedRequestSpec().problems(o.request);
+    return problems.empty() ? QString() : QString::fromStdString(problems.front());
 }
 
 diffusion::BracketedRequest toBracketedRequest(const GenerationOptions& o, std::uint64_t seed)
 {
-    diffusion::BracketedRequest r;
-    r.model = o.model.trimmed().toStdString();
-    r.prompt = o.prompt.trimmed().toStdString();
-    if (!o.negative.trimmed().isEmpty()) {
-        r.negative = o.negative.trimmed().toStdString();
-    }
-    if (!o.initImage.trimmed().isEmpty()) {
-        r.image = o.initImage.trimmed().toStdString();
-        r.strength = o.strength;
-    }
-    r.sampler = o.sampler.toStdString();
-    r.promptStyle = o.promptStyle.toStdString();
-    r.steps = o.steps;
-    r.cfg = o.cfg;
+    diffusion::BracketedRequest r = o.request;
     r.seed = seed;
-    r.width = o.width;
-    r.height = o.height;
-    r.dtype = o.dtype.toStdString();
-    r.threads = o.threads;
-    r.offload = o.offload;
-    r.vaeTile = o.vaeTile;
-    r.evs = o.evs;
-    r.exposureStep = o.exposureStep;
-    r.strategy = o.strategy.toStdString();
-    if (o.useFraction) {
-        r.branchFraction = o.fraction;
-    } else {
-        r.timestep = o.timestep;
-        r.branchFraction.reset();
-    }
-    r.outputDir = o.outputDir.trimmed().toStdString();
-    r.formats.clear();
-    for (const QString& f : o.formats) {
-        r.formats.insert(f.toStdString());
-    }
-    r.saveBrackets = o.saveBrackets;
     r.json = true;
     return r;
+}
+
+diffusion::GainMapRequest toGainMapRequest(const GenerationOptions& o, std::uint64_t seed)
+{
+    diffusion::GainMapRequest r = o.gainMap;
+    r.seed = seed;
+    r.json = true;
+    return r;
+}
+
+std::optional<std::vector<double>> parseEvList(const QString& text, QString* error)
+{
+    QString normalized = text.trimmed();
+    normalized.replace(QRegularExpression(QStringLiteral("[;\\s]+")), QStringLiteral(","));
+    const auto& spec = diffusion::bracketedRequestSpec();
+    diffusion::BracketedRequest r;
+    auto status = spec.setText(r, "evs", normalized.toStdString());
+    std::string problem = status ? std::string() : status.error().message;
+    if (problem.empty()) {
+        std::sort(r.evs.begin(), r.evs.end());
+        if (auto p = spec::checkSettingValue(spec.info("evs"), spec.value(r, "evs"))) {
+            problem = *p;
+        } else if (auto q = spec.find("evs")->check(r)) {
+            problem = *q;
+        }
+    }
+    if (!problem.empty()) {
+        if (error) {
+            *error = QString::fromStdString(problem);
+        }
+        return std::nullopt;
+    }
+    return r.evs;
 }
 
 } // namespace hdr::ui

@@ -1,10 +1,13 @@
 #include "ui/generation/GenerationPanel.h"
 
-#include "diffusion/pipeline/BracketedRequest.h"
+#include "bracketed/BracketSettings.h"
+#include "bracketed/BracketedRequest.h"
 #include "jobs/JobManager.h"
 #include "ui/generation/BracketStrip.h"
+#include "ui/generation/GainMapSection.h"
 #include "ui/generation/LatentPreview.h"
 #include "ui/generation/ModelPicker.h"
+#include "ui/widgets/SpecControls.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -33,6 +36,19 @@
 
 namespace hdr::ui {
 namespace {
+const auto& requestSpec()
+{
+    return diffusion::bracketedRequestSpec();
+}
+void fromSpec(QSpinBox* box, const char* key)
+{
+    configureSpinBox(box, requestSpec().info(key), requestSpec().defaultValue(key));
+}
+void fromSpec(QDoubleSpinBox* box, const char* key, double step)
+{
+    configureDoubleSpinBox(box, requestSpec().info(key), requestSpec().defaultValue(key), step);
+}
+
 const QString kOutputKey = QStringLiteral("generation/outputDir");
 const QStringList kFormats{QStringLiteral("exr"),
                            QStringLiteral("hdr"),
@@ -47,18 +63,36 @@ QString sizeText(const QSize& s)
 
 } // namespace
 
+QWidget* GenerationPanel::resultStrip() const
+{
+    return m_strip;
+}
+
 GenerationPanel::GenerationPanel(core::JobManager* jobs, QWidget* parent)
-    : QWidget(parent)
+    : GenerationPanelBase(parent)
     , m_jobs(jobs)
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
+    m_method = new QComboBox;
+    m_method->setObjectName(QStringLiteral("methodCombo"));
+    m_method->addItem(tr("Exposure brackets"), int(GenerationMethod::Brackets));
+    m_method->addItem(tr("Gain-map diffusion (GM-Diffusion, SD 1.5)"), int(GenerationMethod::GainMap));
+    m_method->setToolTip(tr("Exposure brackets: one denoising run branches into exposures that are merged. "
+                            "Gain-map diffusion: an SDR image and a gain map are generated together and "
+                            "combined into HDR (docs/gainmap-diffusion.md)."));
+    auto* methodRow = new QFormLayout;
+    methodRow->setContentsMargins(0, 0, 0, 0);
+    methodRow->addRow(tr("Method"), m_method);
+    layout->addLayout(methodRow);
     layout->addWidget(buildPromptSection());
-    // Two tabs keep the dock short enough that Generate and the preview stay in view.
-    auto* tabs = new QTabWidget;
-    tabs->addTab(buildSamplingSection(), tr("Sampling"));
-    tabs->addTab(buildBracketSection(), tr("Brackets && output"));
-    layout->addWidget(tabs);
+    // Tabs keep the dock short enough that Generate and the preview stay in view.
+    m_tabs = new QTabWidget;
+    m_tabs->addTab(buildSamplingSection(), tr("Sampling"));
+    m_tabs->addTab(buildBracketSection(), tr("Brackets && output"));
+    m_gainMap = new GainMapSection(m_jobs);
+    m_tabs->addTab(m_gainMap, tr("Gain map && output"));
+    layout->addWidget(m_tabs);
 
     m_generate = new QPushButton(tr("Generate"));
     m_generate->setObjectName(QStringLiteral("generateButton"));
@@ -83,12 +117,44 @@ GenerationPanel::GenerationPanel(core::JobManager* jobs, QWidget* parent)
     m_strip->hide();
 
     connect(m_generate, &QPushButton::clicked, this, [this] { generate(); });
+    connect(m_method, &QComboBox::currentIndexChanged, this, &GenerationPanel::applyMethod);
+    connect(m_gainMap, &GainMapSection::changed, this, &GenerationPanel::updateValidity);
     connect(m_model, &ModelPicker::modelInspected, this, &GenerationPanel::applyArchitecture);
     connect(m_strip, &BracketStrip::bracketActivated, this, &GenerationPanel::bracketActivated);
     connect(m_jobs, &core::JobManager::jobChanged, this, &GenerationPanel::onJobChanged);
     connect(m_jobs, &core::JobManager::jobPreview, this, &GenerationPanel::onJobPreview);
     applyArchitecture(m_model->arch());
     updateBracketEditors();
+    applyMethod();
+}
+
+GenerationMethod GenerationPanel::method() const
+{
+    return GenerationMethod(m_method->currentData().toInt());
+}
+
+void GenerationPanel::setMethod(GenerationMethod method)
+{
+    m_method->setCurrentIndex(std::max(0, m_method->findData(int(method))));
+}
+
+void GenerationPanel::applyMethod()
+{
+    const bool gainMap = method() == GenerationMethod::GainMap;
+    m_tabs->setTabVisible(1, !gainMap);
+    m_tabs->setTabVisible(2, gainMap);
+    if (m_initImageLabel) {
+        m_initImageLabel->setText(gainMap ? tr("SDR image (optional: SDR → HDR)")
+                                          : tr("Init image (optional)"));
+    }
+    m_strength->setEnabled(!gainMap);
+    // Each method's own defaults for the sampling settings (sd-hdr's / the research scripts').
+    const diffusion::DiffusionSettings defaults =
+        gainMap ? static_cast<diffusion::DiffusionSettings>(diffusion::GainMapRequest())
+                : static_cast<diffusion::DiffusionSettings>(diffusion::BracketedRequest());
+    m_sampler->setCurrentText(QString::fromStdString(defaults.sampler));
+    m_steps->setValue(defaults.steps);
+    m_cfg->setValue(defaults.cfg);
     updateValidity();
 }
 
@@ -123,16 +189,14 @@ QWidget* GenerationPanel::buildPromptSection()
     browse->setText(tr("…"));
     browse->setToolTip(tr("Choose the init image"));
     m_strength = new QDoubleSpinBox;
-    m_strength->setRange(0.05, 1.0);
-    m_strength->setSingleStep(0.05);
-    m_strength->setValue(0.75);
-    m_strength->setToolTip(tr("Strength: how much of the picture is re-noised (1 = ignore it)"));
+    fromSpec(m_strength, "strength", 0.05);
     auto* initRow = new QHBoxLayout;
     initRow->addWidget(m_initImage, 1);
     initRow->addWidget(browse);
     initRow->addWidget(new QLabel(tr("Strength")));
     initRow->addWidget(m_strength);
-    form->addRow(tr("Init image (optional)"), initRow);
+    m_initImageLabel = new QLabel(tr("Init image (optional)"));
+    form->addRow(m_initImageLabel, initRow);
     connect(browse, &QToolButton::clicked, this, [this] {
         const QString file = QFileDialog::getOpenFileName(
             this,
@@ -155,15 +219,12 @@ QWidget* GenerationPanel::buildSamplingSection()
     auto* form = new QFormLayout(box);
     m_sampler = new QComboBox;
     m_sampler->addItems(generationSamplerNames());
+    m_sampler->setCurrentText(QString::fromStdString(diffusion::BracketedRequest().sampler));
     m_sampler->setToolTip(tr("Sampler (the CLI's --sampler names); euler_a is sd-hdr's default"));
     m_steps = new QSpinBox;
-    m_steps->setRange(1, 1000);
-    m_steps->setValue(20);
+    fromSpec(m_steps, "steps");
     m_cfg = new QDoubleSpinBox;
-    m_cfg->setRange(1.0, 30.0);
-    m_cfg->setSingleStep(0.5);
-    m_cfg->setValue(7.0);
-    m_cfg->setToolTip(tr("Classifier-free guidance scale (1 = no guidance)"));
+    fromSpec(m_cfg, "cfg", 0.5);
     auto* samplerRow = new QHBoxLayout;
     samplerRow->addWidget(m_sampler, 1);
     samplerRow->addWidget(new QLabel(tr("Steps")));
@@ -206,11 +267,10 @@ QWidget* GenerationPanel::buildSamplingSection()
     m_size->setObjectName(QStringLiteral("sizeCombo"));
     m_width = new QSpinBox;
     m_height = new QSpinBox;
+    fromSpec(m_width, "width");
+    fromSpec(m_height, "height");
     for (QSpinBox* s : {m_width, m_height}) {
-        s->setRange(64, 4096);
-        s->setSingleStep(8);
-        s->setValue(1024);
-        s->setToolTip(tr("Pixels, a multiple of 8 (SD works on 8x8 latent blocks; 64 suits SDXL best)"));
+        s->setMinimum(8); // 0 (the model's native size) is what the presets are for
         connect(s, &QSpinBox::valueChanged, this, &GenerationPanel::updateValidity);
     }
     auto* sizeRow = new QHBoxLayout;
@@ -225,7 +285,7 @@ QWidget* GenerationPanel::buildSamplingSection()
     m_dtype->addItems({QStringLiteral("fp32"), QStringLiteral("bf16")});
     m_dtype->setToolTip(tr("Weights and activations: fp32 (exact) or bf16 (half the memory)"));
     m_threads = new QSpinBox;
-    m_threads->setRange(0, 256);
+    fromSpec(m_threads, "threads");
     m_threads->setSpecialValueText(tr("all cores"));
     auto* computeRow = new QHBoxLayout;
     computeRow->addWidget(m_dtype, 1);
@@ -258,11 +318,8 @@ QWidget* GenerationPanel::buildBracketSection()
     m_evList = new QLineEdit;
     m_evList->setPlaceholderText(tr("e.g. -2, 0, 2"));
     m_exposureStep = new QDoubleSpinBox;
-    m_exposureStep->setRange(0.1, 4.0);
-    m_exposureStep->setSingleStep(0.25);
-    m_exposureStep->setValue(1.0);
+    fromSpec(m_exposureStep, "exp", 0.25);
     m_exposureStep->setSuffix(tr(" EV"));
-    m_exposureStep->setToolTip(tr("Stops between neighbouring brackets (--exp)"));
     auto* bracketRow = new QHBoxLayout;
     bracketRow->addWidget(m_brackets);
     bracketRow->addWidget(m_evList, 1);
@@ -281,25 +338,16 @@ QWidget* GenerationPanel::buildBracketSection()
     form->addRow(tr("Branch"), thresholdRow);
     const auto setThresholdKind = [this](int kind) {
         if (kind == 0) {
-            m_threshold->setRange(1.0, 999.0);
-            m_threshold->setDecimals(0);
-            m_threshold->setSingleStep(10.0);
-            m_threshold->setValue(200.0);
+            fromSpec(m_threshold, "timestep", 10.0);
         } else {
-            m_threshold->setRange(0.05, 0.95);
-            m_threshold->setDecimals(2);
-            m_threshold->setSingleStep(0.05);
-            m_threshold->setValue(0.3);
+            configureDoubleSpinBox(m_threshold, requestSpec().info("fraction"), 0.3, 0.05);
         }
     };
     setThresholdKind(0);
     connect(m_thresholdKind, &QComboBox::currentIndexChanged, this, setThresholdKind);
 
     m_strategy = new QComboBox;
-    m_strategy->addItem(tr("reference (sd-hdr)"), QStringLiteral("reference"));
-    m_strategy->addItem(tr("calibrated"), QStringLiteral("calibrated"));
-    m_strategy->setToolTip(tr("reference: sd-hdr's latent channel-0 re-centring; calibrated: per-channel "
-                              "latent offsets measured through the VAE"));
+    configureComboBox(m_strategy, requestSpec().info("strategy"), requestSpec().defaultValue("strategy"));
     form->addRow(tr("Strategy"), m_strategy);
 
     m_output = new QLineEdit;
@@ -382,44 +430,63 @@ void GenerationPanel::updateBracketEditors()
     updateValidity();
 }
 
+void GenerationPanel::fillSharedSettings(diffusion::DiffusionSettings& r) const
+{
+    r.model = m_model->modelPath().trimmed().toStdString();
+    r.prompt = m_prompt->toPlainText().trimmed().toStdString();
+    if (const QString negative = m_negative->toPlainText().trimmed(); !negative.isEmpty()) {
+        r.negative = negative.toStdString();
+    }
+    r.sampler = m_sampler->currentText().toStdString();
+    r.promptStyle = m_promptStyle->currentData().toString().toStdString();
+    r.initImage = m_initImage->text().trimmed().toStdString();
+    r.strength = m_strength->value();
+    r.steps = m_steps->value();
+    r.cfg = m_cfg->value();
+    r.width = m_width->value();
+    r.height = m_height->value();
+    r.dtype = m_dtype->currentText().toStdString();
+    r.threads = m_threads->value();
+    r.offload = m_offload->isChecked();
+    r.vaeTile = m_vaeTile->currentData().toInt();
+}
+
 GenerationOptions GenerationPanel::options() const
 {
     GenerationOptions o;
-    o.model = m_model->modelPath();
+    o.method = method();
     o.arch = m_model->arch();
-    o.prompt = m_prompt->toPlainText();
-    o.negative = m_negative->toPlainText();
-    o.sampler = m_sampler->currentText();
-    o.promptStyle = m_promptStyle->currentData().toString();
-    o.initImage = m_initImage->text();
-    o.strength = m_strength->value();
-    o.steps = m_steps->value();
-    o.cfg = m_cfg->value();
     o.seed = m_seed->value();
-    o.width = m_width->value();
-    o.height = m_height->value();
-    o.dtype = m_dtype->currentText();
-    o.threads = m_threads->value();
-    o.offload = m_offload->isChecked();
-    o.vaeTile = m_vaeTile->currentData().toInt();
-    o.exposureStep = m_exposureStep->value();
+    diffusion::BracketedRequest& r = o.request;
+    fillSharedSettings(r);
+    r.exposureStep = m_exposureStep->value();
     if (m_brackets->currentIndex() == 3) {
-        o.evs = parseEvList(m_evList->text(), nullptr).value_or(std::vector<double>{});
+        r.evs = parseEvList(m_evList->text(), nullptr).value_or(std::vector<double>{});
     } else {
-        o.evs = evenBracketEvList(3 + 2 * m_brackets->currentIndex(), o.exposureStep);
+        r.evs = diffusion::evenBracketEvs(3 + 2 * m_brackets->currentIndex(), r.exposureStep);
     }
-    o.useFraction = m_thresholdKind->currentIndex() == 1;
-    o.timestep = o.useFraction ? 200.0 : m_threshold->value();
-    o.fraction = o.useFraction ? m_threshold->value() : 0.3;
-    o.strategy = m_strategy->currentData().toString();
-    o.outputDir = m_output->text();
-    o.formats.clear();
+    if (m_thresholdKind->currentIndex() == 1) {
+        r.branchFraction = m_threshold->value();
+    } else {
+        r.timestep = m_threshold->value();
+    }
+    r.strategy = m_strategy->currentData().toString().toStdString();
+    r.outputDir = m_output->text().trimmed().toStdString();
+    r.formats.clear();
     for (const QString& f : kFormats) {
         if (m_formats.at(f)->isChecked()) {
-            o.formats << f;
+            r.formats.insert(f.toStdString());
         }
     }
-    o.saveBrackets = m_saveBrackets->isChecked();
+    r.saveBrackets = m_saveBrackets->isChecked();
+
+    diffusion::GainMapRequest& g = o.gainMap;
+    fillSharedSettings(g);
+    g.sdrImage = g.initImage; // the image row is the SDR input in this mode
+    g.initImage.clear();
+    g.outputDir = r.outputDir;
+    m_gainMap->fill(g);
+    o.gainMapProblem = m_gainMap->problem();
     return o;
 }
 
@@ -431,7 +498,7 @@ QString GenerationPanel::blockingReason() const
     if (!m_model->modelPath().isEmpty() && m_model->arch().isEmpty() && !m_model->problem().isEmpty()) {
         return tr("The model cannot be used: %1").arg(m_model->problem());
     }
-    if (m_brackets->currentIndex() == 3) {
+    if (method() == GenerationMethod::Brackets && m_brackets->currentIndex() == 3) {
         QString error;
         if (!parseEvList(m_evList->text(), &error)) {
             return tr("Brackets: %1.").arg(error);
@@ -447,7 +514,10 @@ void GenerationPanel::updateValidity()
     }
     const QString reason = blockingReason();
     m_generate->setEnabled(reason.isEmpty());
-    m_generate->setToolTip(reason.isEmpty() ? tr("Queue an exposure-bracketed generation") : reason);
+    m_generate->setToolTip(reason.isEmpty() ? (method() == GenerationMethod::GainMap
+                                                   ? tr("Queue a gain-map diffusion run")
+                                                   : tr("Queue an exposure-bracketed generation"))
+                                            : reason);
     updateStatus();
 }
 

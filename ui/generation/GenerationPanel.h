@@ -2,6 +2,7 @@
 
 #include "image/Image.h"
 #include "ui/generation/GenerationOptions.h"
+#include "ui/plugins/GenerationPlugin.h"
 
 #include <QString>
 #include <QStringList>
@@ -18,6 +19,7 @@ class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 
 namespace hdr::core {
 class JobManager;
@@ -27,18 +29,22 @@ namespace hdr::ui {
 
 class BracketStrip;
 struct BracketTile;
+class GainMapSection;
 class LatentPreview;
 class ModelPicker;
 
-// The "Generate" dock: prompt, model, sampling and bracket settings; Generate queues one
-// exposure-bracketed generation (diffusion::runBracketedGeneration) per click on the Device pool.
-// While a job runs the panel shows its latent preview and fills the bracket strip as branches
-// finish (thumbnails are made on the worker thread). Results and errors leave through signals;
+// The "Generate" dock: prompt, model, sampling settings and a method: exposure brackets
+// (diffusion::runBracketedGeneration) or gain-map diffusion (diffusion::runGainMapDiffusion,
+// GM-Diffusion). Generate queues one run per click on the Device pool. While a job runs the panel
+// shows its latent preview (both branches side by side for gain-map diffusion) and fills the strip
+// as results arrive: the brackets, or SDR, gain map (false colour) and HDR (thumbnails are made on
+// the worker thread). Results and errors leave through signals;
 // the MainWindow opens the merged HDR and shows errors. Nothing heavy runs on the GUI thread.
-class GenerationPanel : public QWidget {
+class GenerationPanel : public GenerationPanelBase {
     Q_OBJECT
 public:
     explicit GenerationPanel(core::JobManager* jobs, QWidget* parent = nullptr);
+    QWidget* resultStrip() const override;
 
     GenerationOptions options() const;
     // Empty when Generate can run; otherwise the reason (also the button's tooltip).
@@ -47,6 +53,10 @@ public:
     quint64 generate();
 
     ModelPicker* modelPicker() const { return m_model; }
+    GainMapSection* gainMapSection() const { return m_gainMap; }
+    // Switches the method; sampler, steps and CFG take that method's defaults.
+    void setMethod(GenerationMethod method);
+    GenerationMethod method() const;
     QPlainTextEdit* promptEdit() const { return m_prompt; }
     QPlainTextEdit* negativeEdit() const { return m_negative; }
     QPushButton* generateButton() const { return m_generate; }
@@ -69,12 +79,7 @@ public:
     QStringList sizeChoices() const; // the size combo's entries
     int pendingJobs() const { return int(m_runs.size()); }
 
-signals:
-    // A run finished: the merged HDR to open (empty when only display-referred files were
-    // asked for), every file written, and one sentence saying where they went.
-    void generationSucceeded(const QString& hdrFile, const QStringList& files, const QString& summary);
-    void generationFailed(const QString& message);
-    void bracketActivated(std::shared_ptr<const hdr::core::ImageF> linear, const QString& name);
+    // Signals: GenerationPanelBase's generationSucceeded, generationFailed, bracketActivated.
 
 private:
     struct Run {
@@ -86,6 +91,8 @@ private:
     QWidget* buildSamplingSection();
     QWidget* buildBracketSection();
     void applyArchitecture(const QString& arch);
+    void applyMethod();
+    void fillSharedSettings(diffusion::DiffusionSettings& settings) const;
     void updateSizeEditors();
     void updateBracketEditors();
     void updateValidity();
@@ -97,6 +104,10 @@ private:
     void setStatus(const QString& text, bool isError = false);
 
     core::JobManager* m_jobs;
+    QComboBox* m_method = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    GainMapSection* m_gainMap = nullptr;
+    QLabel* m_initImageLabel = nullptr;
     ModelPicker* m_model = nullptr;
     QPlainTextEdit *m_prompt = nullptr, *m_negative = nullptr;
     QComboBox *m_sampler = nullptr, *m_promptStyle = nullptr, *m_size = nullptr, *m_dtype = nullptr;

@@ -1,8 +1,11 @@
 // GenerationPanel, second half: submitting runs to the JobManager and following them (status,
 // latent preview, bracket strip, results). The first half (GenerationPanel.cpp) builds the form.
-#include "diffusion/pipeline/BracketedRequest.h"
+#include "bracketed/BracketedRequest.h"
+#include "gmdiffusion/GainMapRequest.h"
+#include "image/TransferFunction.h"
 #include "jobs/JobManager.h"
 #include "ui/generation/BracketStrip.h"
+#include "ui/generation/GainMapSection.h"
 #include "ui/generation/GenerationPanel.h"
 #include "ui/generation/LatentPreview.h"
 
@@ -15,11 +18,32 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <limits>
 
 namespace hdr::ui {
 namespace {
 constexpr int kThumbnailPixels = 240; // made at twice the tile size: crisp on high-DPI screens
+
+// What every kind of run leaves for the panel.
+struct RunResult {
+    std::vector<std::filesystem::path> files;
+    std::string stamp;
+    double seconds = 0.0;
+    std::vector<double> estimatedEv; // brackets only
+    bool evsEstimated = false;
+};
+
+// The HDR through a simple global curve (Reinhard on each channel), display sRGB, for its tile.
+core::ImageF hdrThumbnail(const core::ImageF& hdr)
+{
+    core::ImageF out(hdr.width(), hdr.height(), 3);
+    for (std::size_t i = 0, n = std::size_t(out.pixelCount()) * 3; i < n; ++i) {
+        const float v = std::max(hdr.data()[i], 0.0f);
+        out.data()[i] = core::srgbEncode(v / (1.0f + v));
+    }
+    return out;
+}
 
 // The merged scene-linear file to open: EXR first, then the other radiance formats.
 QString mergedHdrFile(const std::vector<std::filesystem::path>& files, const std::string& stamp)
@@ -77,41 +101,70 @@ quint64 GenerationPanel::generate()
         return 0;
     }
     const GenerationOptions o = options();
-    setOutputFolder(o.outputDir); // remembered for the next session
+    setOutputFolder(QString::fromStdString(o.request.outputDir.string())); // remembered for the next session
     const std::uint64_t seed = o.seed >= 0
                                    ? std::uint64_t(o.seed)
                                    : QRandomGenerator::global()->bounded(std::numeric_limits<int>::max());
     m_lastSeed = qint64(seed);
-    const diffusion::BracketedRequest request = toBracketedRequest(o, seed);
     const int ticket = m_nextTicket++;
 
-    // Bracket tiles travel to the GUI thread through the JobManager (it outlives every job: its
+    // Result tiles travel to the GUI thread through the JobManager (it outlives every job: its
     // destructor waits for them), and reach the panel only while it still exists.
     QPointer<GenerationPanel> self(this);
     core::JobManager* jobs = m_jobs;
-    auto work =
-        [request, self, jobs, ticket](core::JobContext& ctx) -> core::Result<diffusion::BracketedOutcome> {
-        std::error_code ec;
-        std::filesystem::create_directories(request.outputDir, ec);
-        if (ec) {
-            return core::fail(core::ErrorCode::IoError,
-                              "cannot create the output folder: " + ec.message(),
-                              request.outputDir.string());
-        }
-        diffusion::BracketedCallbacks callbacks;
-        callbacks.onBracket = [self, jobs, ticket](int index, double ev, const core::ImageF& image) {
-            BracketTile tile = makeBracketTile(index, ev, image, kThumbnailPixels);
-            QMetaObject::invokeMethod(
-                jobs,
-                [self, ticket, tile = std::move(tile)] {
-                    if (self) {
-                        self->onBracket(ticket, tile);
-                    }
-                },
-                Qt::QueuedConnection);
-        };
-        return diffusion::runBracketedGeneration(request, ctx, callbacks);
+    const auto deliver = [self, jobs, ticket](BracketTile tile) {
+        QMetaObject::invokeMethod(
+            jobs,
+            [self, ticket, tile = std::move(tile)] {
+                if (self) {
+                    self->onBracket(ticket, tile);
+                }
+            },
+            Qt::QueuedConnection);
     };
+    std::function<core::Result<RunResult>(core::JobContext&)> work;
+    std::filesystem::path outputDir;
+    if (o.method == GenerationMethod::GainMap) {
+        const diffusion::GainMapRequest request = toGainMapRequest(o, seed);
+        outputDir = request.outputDir;
+        work = [request, deliver](core::JobContext& ctx) -> core::Result<RunResult> {
+            diffusion::GainMapCallbacks callbacks;
+            callbacks.onImages = [&](const diffusion::GainMapImages& images) {
+                auto hdr = std::make_shared<const core::ImageF>(images.hdr);
+                deliver(makeResultTile(0, tr("SDR"), images.sdr, nullptr, kThumbnailPixels));
+                deliver(makeResultTile(
+                    1, tr("Gain map"), falseColourGainMap(images.gainMap), nullptr, kThumbnailPixels));
+                deliver(makeResultTile(2,
+                                       tr("HDR (peak %1×)").arg(request.qmax + 1.0),
+                                       hdrThumbnail(images.hdr),
+                                       hdr,
+                                       kThumbnailPixels));
+            };
+            auto outcome = diffusion::runGainMapDiffusion(request, ctx, callbacks);
+            if (!outcome) {
+                return tl::unexpected(outcome.error());
+            }
+            return RunResult{outcome->files, outcome->stamp, outcome->seconds, {}, false};
+        };
+    } else {
+        const diffusion::BracketedRequest request = toBracketedRequest(o, seed);
+        outputDir = request.outputDir;
+        work = [request, deliver](core::JobContext& ctx) -> core::Result<RunResult> {
+            diffusion::BracketedCallbacks callbacks;
+            callbacks.onBracket = [&](int index, double ev, const core::ImageF& image) {
+                deliver(makeBracketTile(index, ev, image, kThumbnailPixels));
+            };
+            auto outcome = diffusion::runBracketedGeneration(request, ctx, callbacks);
+            if (!outcome) {
+                return tl::unexpected(outcome.error());
+            }
+            return RunResult{outcome->files,
+                             outcome->stamp,
+                             outcome->seconds,
+                             outcome->estimatedEv,
+                             outcome->evsEstimated};
+        };
+    }
     // The job id is handed out inside submit() (jobAdded is emitted there, synchronously).
     quint64 jobId = 0;
     const auto capture = connect(m_jobs, &core::JobManager::jobAdded, this, [&jobId](quint64 id) {
@@ -119,13 +172,27 @@ quint64 GenerationPanel::generate()
             jobId = id;
         }
     });
-    const QString title = tr("Generate HDR “%1”").arg(o.prompt.trimmed().left(40));
-    auto future = m_jobs->submit<diffusion::BracketedOutcome>(title, core::JobResource::Device, work);
+    const QString prompt = QString::fromStdString(o.request.prompt).left(40);
+    const QString title = o.method == GenerationMethod::GainMap ? tr("Gain-map HDR “%1”").arg(prompt)
+                                                                : tr("Generate HDR “%1”").arg(prompt);
+    auto future = m_jobs->submit<RunResult>(
+        title,
+        core::JobResource::Device,
+        [work, outputDir](core::JobContext& ctx) -> core::Result<RunResult> {
+            std::error_code ec;
+            std::filesystem::create_directories(outputDir, ec);
+            if (ec) {
+                return core::fail(core::ErrorCode::IoError,
+                                  "cannot create the output folder: " + ec.message(),
+                                  outputDir.string());
+            }
+            return work(ctx);
+        });
     disconnect(capture);
     m_runs[jobId] = Run{ticket, seed, false};
     updateStatus();
 
-    future.then(this, [this, jobId, ticket, seed](const core::Result<diffusion::BracketedOutcome>& result) {
+    future.then(this, [this, jobId, ticket, seed](const core::Result<RunResult>& result) {
         m_runs.erase(jobId);
         if (!result) {
             const bool cancelled = result.error().code == core::ErrorCode::Cancelled;
@@ -146,7 +213,9 @@ quint64 GenerationPanel::generate()
             return;
         }
         if (ticket == m_stripTicket) {
-            m_strip->setEstimatedEvs(result->estimatedEv, result->evsEstimated);
+            if (!result->estimatedEv.empty()) {
+                m_strip->setEstimatedEvs(result->estimatedEv, result->evsEstimated);
+            }
             m_preview->setCaption(tr("done, seed %1").arg(seed));
         }
         QStringList files;

@@ -15,7 +15,6 @@
 
 namespace hdr::ui {
 namespace {
-const QString kModelKey = QStringLiteral("generation/model");
 const QString kFolderKey = QStringLiteral("generation/modelFolder");
 
 struct Inspection {
@@ -24,9 +23,10 @@ struct Inspection {
 };
 } // namespace
 
-ModelPicker::ModelPicker(core::JobManager* jobs, QWidget* parent)
+ModelPicker::ModelPicker(core::JobManager* jobs, const QString& settingsKey, QWidget* parent)
     : QWidget(parent)
     , m_jobs(jobs)
+    , m_settingsKey(settingsKey)
 {
     auto* layout = new QGridLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -59,7 +59,7 @@ ModelPicker::ModelPicker(core::JobManager* jobs, QWidget* parent)
         }
     });
 
-    const QString remembered = QSettings().value(kModelKey).toString();
+    const QString remembered = QSettings().value(m_settingsKey).toString();
     if (!remembered.isEmpty()) {
         setModelPath(remembered);
     } else {
@@ -149,7 +149,7 @@ void ModelPicker::inspect()
             m_problem = result->problem;
         }
         if (!m_arch.isEmpty()) {
-            QSettings().setValue(kModelKey, path);
+            QSettings().setValue(m_settingsKey, path);
             showStatus(tr("Detected: %1").arg(architectureLabel(m_arch)), false);
         } else {
             if (m_problem.isEmpty()) {

@@ -21,7 +21,10 @@ namespace hdr::ui {
 class ModelPicker : public QWidget {
     Q_OBJECT
 public:
-    explicit ModelPicker(core::JobManager* jobs, QWidget* parent = nullptr);
+    // settingsKey: where the last path is remembered (the gain-map UNet has its own).
+    explicit ModelPicker(core::JobManager* jobs,
+                         const QString& settingsKey = QStringLiteral("generation/model"),
+                         QWidget* parent = nullptr);
 
     // Sets the path (as if typed) and starts inspecting it; empty clears.
     void setModelPath(const QString& path);
@@ -44,6 +47,7 @@ private:
     void showStatus(const QString& text, bool isError);
 
     core::JobManager* m_jobs;
+    QString m_settingsKey;
     QLineEdit* m_path = nullptr;
     QPushButton* m_file = nullptr;
     QPushButton* m_folder = nullptr;

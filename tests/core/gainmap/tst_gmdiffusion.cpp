@@ -38,16 +38,21 @@ private slots:
     {
         const float eps = 1.0f / 64;
         for (float q : {9.0f, 49.0f, 99.0f}) {
-            QCOMPARE(gmDiffusionHdr(1.0f, 1.0f, q), (1.0f + eps) * (1.0f + q) - eps);
+            // The research code clamps Eq. (1) to [0, qmax + 1]: white SDR at full gain is the peak.
+            QCOMPARE(gmDiffusionHdr(1.0f, 1.0f, q), q + 1.0f);
+            QCOMPARE(gmDiffusionHdrUnclamped(1.0f, 1.0f, q), (1.0f + eps) * (1.0f + q) - eps);
             QCOMPARE(gmDiffusionHdr(0.0f, 0.0f, q), 0.0f);
             QVERIFY(std::fabs(gmDiffusionHdr(0.5f, 0.0f, q) - std::pow(0.5f, 2.2f)) < 1e-6f);
             for (float s : {0.0f, 0.2f, 0.73f, 1.0f}) {
                 for (float g : {0.0f, 0.1f, 0.5f, 1.0f}) {
                     const float hdr = gmDiffusionHdr(s, g, q);
+                    if (hdr >= q + 1.0f) {
+                        continue; // clamped to the peak: the gain is no longer recoverable
+                    }
                     QVERIFY(std::fabs(gmDiffusionGain(hdr, s, q) - g) < 2e-5f);
                 }
             }
-            // Out-of-range inputs clamp; NaN counts as 0.
+            // Out-of-range SDR clamps, GM does not (the output clamp bounds it); NaN counts as 0.
             QCOMPARE(gmDiffusionHdr(2.0f, 1.5f, q), gmDiffusionHdr(1.0f, 1.0f, q));
             QCOMPARE(gmDiffusionHdr(std::nanf(""), 0.0f, q), 0.0f);
             QCOMPARE(gmDiffusionGain(1e9f, 0.5f, q), 1.0f);
@@ -84,7 +89,7 @@ private slots:
         const GmDiffusionParams params{qmax};
         auto reference = gmDiffusionToHdr(sdr, gm, params);
         HDR_VERIFY_OK(reference);
-        auto standard = gmDiffusionToStandard(gm, params);
+        auto standard = gmDiffusionToStandard(sdr, gm, params);
         HDR_VERIFY_OK(standard);
         const GainMapMetadata& m = standard->metadata;
         QCOMPARE(m.gainMapMin[0], 0.0f);
@@ -134,7 +139,7 @@ private slots:
         QVERIFY(!GmDiffusionParams{std::nanf("")}.validate());
         QVERIFY(gmDiffusionToHdr(a, b, {}).error().message.find("size") != std::string::npos);
         QVERIFY(!hdrToGmDiffusion(a, a, {-1.0f}));
-        QVERIFY(!gmDiffusionToStandard(ImageF{}, {}));
+        QVERIFY(!gmDiffusionToStandard(ImageF{}, ImageF{}, {}));
     }
 };
 

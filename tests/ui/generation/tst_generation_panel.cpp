@@ -2,10 +2,13 @@
 // test writes, empty prompt, sizes, EV lists), then real 64x64 runs with the tiny oracle SDXL and
 // SD 1.5 models: architecture detection, bracket strip in EV order, latent preview, the merged
 // EXR opened in the viewer, files on disk, queued jobs, clicking a bracket, and cancellation.
+#include "bracketed/BracketSettings.h"
+#include "io/ImageIO.h"
 #include "jobs/JobManager.h"
 #include "support/TestSupport.h"
 #include "ui/MainWindow.h"
 #include "ui/generation/BracketStrip.h"
+#include "ui/generation/GainMapSection.h"
 #include "ui/generation/GenerationOptions.h"
 #include "ui/generation/GenerationPanel.h"
 #include "ui/generation/LatentPreview.h"
@@ -89,7 +92,9 @@ private slots:
         m_window->resize(1500, 1000);
         m_window->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_window));
-        m_panel = m_window->generationPanel();
+        // The Generate panel comes with the engine plugin, loaded once the window is shown.
+        QVERIFY(m_window->waitForGenerationPanel(60000));
+        m_panel = qobject_cast<ui::GenerationPanel*>(m_window->generationPanel());
         QVERIFY(m_panel);
     }
 
@@ -108,45 +113,40 @@ private slots:
     void optionsValidation()
     {
         ui::GenerationOptions o;
-        o.model = QStringLiteral("/models/x.safetensors");
+        o.request.model = "/models/x.safetensors";
         o.arch = QStringLiteral("sdxl");
-        o.prompt = QStringLiteral("a lighthouse at dusk");
-        o.outputDir = QStringLiteral("/tmp/out");
-        QVERIFY(ui::validationProblem(o).isEmpty());
+        o.request.prompt = "a lighthouse at dusk";
+        o.request.outputDir = "/tmp/out";
+        QVERIFY2(ui::validationProblem(o).isEmpty(), qPrintable(ui::validationProblem(o)));
         ui::GenerationOptions bad = o;
-        bad.prompt = QStringLiteral("   \n");
+        bad.request.prompt = "   \n";
         QVERIFY(ui::validationProblem(bad).contains(QStringLiteral("prompt")));
         bad = o;
-        bad.width = 100;
-        QVERIFY(ui::validationProblem(bad).contains(QStringLiteral("multiples of 8")));
+        bad.request.width = 100;
+        QVERIFY(ui::validationProblem(bad).contains(QStringLiteral("multiple of 8")));
         bad = o;
-        bad.height = 32;
-        QVERIFY(ui::validationProblem(bad).contains(QStringLiteral("64")));
+        bad.request.height = 9000;
+        QVERIFY(ui::validationProblem(bad).contains(QStringLiteral("8192")));
         bad = o;
-        bad.formats.clear();
-        QVERIFY(ui::validationProblem(bad).contains(QStringLiteral("format")));
+        bad.request.formats.clear();
+        QVERIFY(ui::validationProblem(bad).contains(QStringLiteral("Formats")));
         bad = o;
         bad.arch.clear();
         QVERIFY(!ui::validationProblem(bad).isEmpty());
+        // The core's own checks reach the panel: the exposure step is in (0, 8] stops.
+        bad = o;
+        bad.request.exposureStep = 0.0;
+        QVERIFY(ui::validationProblem(bad).contains(QStringLiteral("Exposure step")));
 
         // The request carries what the panel shows; a fraction replaces the timestep.
-        o.useFraction = true;
-        o.fraction = 0.4;
-        o.evs = ui::evenBracketEvList(5, 0.5);
+        o.request.branchFraction = 0.4;
+        o.request.evs = hdr::diffusion::evenBracketEvs(5, 0.5);
         const auto r = ui::toBracketedRequest(o, 1234);
         QCOMPARE(r.seed, std::uint64_t(1234));
         QCOMPARE(r.evs, (std::vector<double>{-1.0, -0.5, 0.0, 0.5, 1.0}));
         QVERIFY(r.branchFraction && *r.branchFraction == 0.4);
         QCOMPARE(r.formats, (std::set<std::string>{"exr", "png"}));
         QVERIFY(!r.negative);
-        QCOMPARE(r.promptStyle, std::string("a1111")); // the panel's default: A1111 prompts paste as-is
-        o.promptStyle = QStringLiteral("diffusers");
-        o.vaeTile = 512;
-        o.offload = true;
-        const auto lowMemory = ui::toBracketedRequest(o, 1);
-        QCOMPARE(lowMemory.promptStyle, std::string("diffusers"));
-        QCOMPARE(lowMemory.vaeTile, 512);
-        QVERIFY(lowMemory.offload);
     }
 
     void evListsAndLabels()
@@ -155,7 +155,7 @@ private slots:
         QCOMPARE(*ui::parseEvList(QStringLiteral("2, -2 0"), &error), (std::vector<double>{-2.0, 0.0, 2.0}));
         QCOMPARE(*ui::parseEvList(QStringLiteral("−1.5;1.5"), &error), (std::vector<double>{-1.5, 1.5}));
         QVERIFY(!ui::parseEvList(QStringLiteral("1"), &error));
-        QVERIFY(error.contains(QStringLiteral("two or more")));
+        QVERIFY(error.contains(QStringLiteral("at least 2")));
         QVERIFY(!ui::parseEvList(QStringLiteral("0, 0"), &error));
         QVERIFY(!ui::parseEvList(QStringLiteral("-1, x"), &error));
         QVERIFY(error.contains(QStringLiteral("'x'")));
@@ -214,7 +214,7 @@ private slots:
         QVERIFY(m_panel->blockingReason().contains(QStringLiteral("model"))); // the model is asked first
         m_panel->setEvList(QStringLiteral("-2"));
         m_panel->setBracketCount(5);
-        QCOMPARE(m_panel->options().evs, (std::vector<double>{-2.0, -1.0, 0.0, 1.0, 2.0}));
+        QCOMPARE(m_panel->options().request.evs, (std::vector<double>{-2.0, -1.0, 0.0, 1.0, 2.0}));
     }
 
     // --- the tiny oracle models ---
@@ -295,6 +295,75 @@ private slots:
         }
     }
 
+    // Gain-map diffusion from the panel: the method's defaults, the gain-map UNet picker, a run on
+    // the tiny models whose strip shows SDR, gain map (false colour) and HDR, the EXR opened in the
+    // viewer, and Save As Ultra HDR of it decoding back to HDR.
+    void gainMapDiffusionRun()
+    {
+        HDR_REQUIRE_SHARED("oracle/models/tiny-gm-sd15");
+        QTemporaryDir out;
+        configureTinyRun(sharedModel("tiny-sd15"), QStringLiteral("sd15"), out.path());
+        m_panel->setMethod(ui::GenerationMethod::GainMap);
+        QCOMPARE(m_panel->options().gainMap.sampler, std::string("ddpm")); // the research scripts' defaults
+        QCOMPARE(m_panel->options().gainMap.steps, 50);
+        m_panel->setSteps(4);
+        m_panel->setCustomSize(64, 64);
+        // Without the gain-map UNet Generate is blocked and says so; a plain SD 1.5 model is refused.
+        m_panel->gainMapSection()->modelPicker()->setModelPath(sharedModel("tiny-sd15"));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_panel->gainMapSection()->modelPicker()->isInspecting(), 20000);
+        QVERIFY2(m_panel->blockingReason().contains(QStringLiteral("8 input channels")),
+                 qPrintable(m_panel->blockingReason()));
+        m_panel->gainMapSection()->modelPicker()->setModelPath(sharedModel("tiny-gm-sd15"));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            m_panel->gainMapSection()->modelPicker()->arch(), QStringLiteral("sd15-gm"), 20000);
+        m_panel->gainMapSection()->setQmax(49);
+        QVERIFY2(m_panel->generateButton()->isEnabled(), qPrintable(m_panel->blockingReason()));
+
+        QSignalSpy succeeded(m_panel, &ui::GenerationPanel::generationSucceeded);
+        QTest::mouseClick(m_panel->generateButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(succeeded.count(), 1, kRunTimeoutMs);
+        QCOMPARE(m_window->lastError(), QString());
+        ui::BracketStrip* strip = m_panel->strip();
+        QCOMPARE(strip->count(), 3);
+        QCOMPARE(strip->label(0), QStringLiteral("SDR"));
+        QCOMPARE(strip->label(1), QStringLiteral("Gain map"));
+        QVERIFY(strip->label(2).startsWith(QStringLiteral("HDR")));
+        QVERIFY(m_panel->preview()->framesShown() > 0);
+        // The HDR tile holds the scene-linear HDR (peak qmax + 1 = 50 at most).
+        float peak = 0.0f;
+        const auto& hdrTile = *strip->tile(2).linear;
+        for (std::size_t i = 0, n = std::size_t(hdrTile.pixelCount()) * 3; i < n; ++i)
+            peak = std::max(peak, hdrTile.data()[i]);
+        QVERIFY(peak > 0.0f && peak <= 50.0f);
+
+        const QString hdrFile = succeeded.first().at(0).toString();
+        QVERIFY(hdrFile.endsWith(QStringLiteral(".exr")));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_window->viewer()->document() && m_window->viewer()->document()->path == hdrFile, 10000);
+        const QString stem = QFileInfo(hdrFile).completeBaseName();
+        const QStringList files = filesIn(out.path());
+        for (const QString& suffix : {QStringLiteral(".exr"),
+                                      QStringLiteral(".hdr"),
+                                      QStringLiteral("_sdr.png"),
+                                      QStringLiteral("_gainmap.png"),
+                                      QStringLiteral("_ultrahdr.jpg"),
+                                      QStringLiteral(".json")}) {
+            QVERIFY2(files.contains(stem + suffix), qPrintable(files.join(QLatin1Char(' '))));
+        }
+
+        // Save As Ultra HDR: a gain-map JPEG that decodes back to HDR.
+        QTemporaryDir saved;
+        QSignalSpy exported(m_window, &ui::MainWindow::exportFinished);
+        const QString jpg = saved.filePath(QStringLiteral("saved.jpg"));
+        m_window->exportTo(jpg, false, ui::MainWindow::ExportKind::UltraHdr);
+        QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 10000);
+        QVERIFY2(exported.first().at(1).toBool(), qPrintable(m_window->lastError()));
+        auto back = hdr::core::readImage(jpg.toStdString());
+        HDR_VERIFY_OK(back);
+        QVERIFY(back->metadata.attributes.count("gainmap.source"));
+        saveScreenshot(m_window, "gen_panel_gainmap.png");
+    }
+
     void sd15ImageToImage()
     {
         HDR_REQUIRE_SHARED("oracle/models/tiny-sd15");
@@ -317,7 +386,7 @@ private slots:
         m_panel->setMemoryOptions(512, true); // small-machine settings on the same run
         QVERIFY2(m_panel->generateButton()->isEnabled(), qPrintable(m_panel->blockingReason()));
         const auto request = ui::toBracketedRequest(m_panel->options(), 7);
-        QCOMPARE(QString::fromStdString(request.image.string()), input);
+        QCOMPARE(QString::fromStdString(request.initImage.string()), input);
         QCOMPARE(request.strength, 0.5);
 
         QSignalSpy succeeded(m_panel, &ui::GenerationPanel::generationSucceeded);
