@@ -1,9 +1,9 @@
 // Runs the real hdrstudio-cli `merge` command on brackets the test writes itself: camera-like
 // JPEGs with EXIF (exposures from the files), PNGs without EXIF (--ev), and the error cases.
 #include "CliRunner.h"
-#include "hdr/SyntheticBrackets.h"
 #include "image/DemoScene.h"
 #include "io/ImageIO.h"
+#include "stacks/SyntheticBrackets.h"
 #include "support/TestSupport.h"
 
 #include <QProcess>
