@@ -24,6 +24,7 @@
 #include "common/Parallel.h"
 #include "io/ExrHeaderScan.h"
 #include "io/FormatReaders.h"
+#include "io/ReadBounds.h"
 
 #include <Iex.h>
 #include <ImfBoxAttribute.h>
@@ -499,14 +500,106 @@ Status checkIsExr(const std::filesystem::path& path)
     return {};
 }
 
+// Scanlines per chunk and the best compression ratio each OpenEXR compression can reach, so
+// that a data window can be checked against the file size before anything is allocated for it.
+// The ratios are upper bounds on (uncompressed bytes) / (compressed bytes) of one chunk:
+//   none 1; RLE 64 (a 2-byte code repeats a byte at most 128 times); ZIP/ZIPS 1032 (deflate: a
+//   258-byte match in 2 bits at best); PIZ 512 (Huffman: a repeat code of >= 9 bits repeats a
+//   16-bit value at most 255 times, ~453:1); PXR24 1376 (floats shortened to 24 bits, then
+//   deflate: 1032 * 4/3); B44/B44A 11 (a 4x4 block of halves, 32 bytes, in 3 bytes at best);
+//   DWAA/DWAB 2^17 (RLE then deflate of a channel, 64 * 1032, doubled because the codec stacks
+//   several stages); anything else 2^17.
+struct ExrCompressionBounds {
+    int linesPerChunk;
+    std::int64_t maxRatio;
+};
+
+ExrCompressionBounds boundsOf(Imf::Compression c)
+{
+    switch (c) {
+    case Imf::NO_COMPRESSION: return {1, 1};
+    case Imf::RLE_COMPRESSION: return {1, 64};
+    case Imf::ZIPS_COMPRESSION: return {1, 1032};
+    case Imf::ZIP_COMPRESSION: return {16, 1032};
+    case Imf::PIZ_COMPRESSION: return {32, 512};
+    case Imf::PXR24_COMPRESSION: return {16, 1376};
+    case Imf::B44_COMPRESSION:
+    case Imf::B44A_COMPRESSION: return {32, 11};
+    case Imf::DWAA_COMPRESSION: return {32, std::int64_t(1) << 17};
+    case Imf::DWAB_COMPRESSION: return {256, std::int64_t(1) << 17};
+    default: return {1, std::int64_t(1) << 17};
+    }
+}
+
+// Bytes of channel data a flat part's data window holds uncompressed (a lower bound: subsampled
+// channels are rounded down).
+std::int64_t uncompressedBytes(const Imf::Header& header, std::int64_t width, std::int64_t height)
+{
+    std::int64_t total = 0;
+    for (auto it = header.channels().begin(); it != header.channels().end(); ++it) {
+        const Imf::Channel& c = it.channel();
+        const std::int64_t size = c.type == Imf::HALF ? 2 : 4;
+        total += (width / std::max(1, c.xSampling)) * (height / std::max(1, c.ySampling)) * size;
+        if (total > (std::int64_t(1) << 50)) {
+            break; // far past any file; avoids overflow with absurd channel lists
+        }
+    }
+    return total;
+}
+
+// A part's claims against the file size: its chunk offset table (8 bytes per chunk, which
+// OpenEXR reads into memory when the file is opened) must fit in the file, and so must its pixels
+// at the best ratio of its compression.
+void checkPartAgainstFileSize(const Imf::Header& header,
+                              std::int64_t width,
+                              std::int64_t height,
+                              std::int64_t chunks,
+                              std::int64_t fileSize,
+                              const std::string& where)
+{
+    const ExrCompressionBounds bounds = boundsOf(header.compression());
+    if (chunks * 8 > fileSize) {
+        throw HdrError(io_detail::claimExceedsFile("OpenEXR",
+                                                   width,
+                                                   height,
+                                                   std::uint64_t(fileSize),
+                                                   std::uint64_t(chunks * 8),
+                                                   "stored in " + std::to_string(chunks) +
+                                                       " chunks, its chunk table alone",
+                                                   where));
+    }
+    if (isDeepPart(header)) {
+        return; // the sample counts per pixel are in the data; deep parts are refused later anyway
+    }
+    const std::int64_t raw = uncompressedBytes(header, width, height);
+    if (raw > bounds.maxRatio * fileSize) {
+        throw HdrError(io_detail::claimExceedsFile(
+            "OpenEXR",
+            width,
+            height,
+            std::uint64_t(fileSize),
+            std::uint64_t(io_detail::ceilDiv(std::uint64_t(raw), std::uint64_t(bounds.maxRatio))),
+            "with " + std::to_string(raw) + " bytes of channel data at " +
+                compressionName(header.compression()) + "'s best ratio (" + std::to_string(bounds.maxRatio) +
+                ":1)",
+            where));
+    }
+}
+
 // Opening a file makes OpenEXR read every part's chunk offset table, sized from the header's data
-// window and tiling. So the headers are read once on their own first and checked against our
-// limits: a hostile header claiming 100000 x 100000 pixels is refused as LimitExceeded before
-// the library (or we) allocate anything from it.
+// window and tiling, and reading a part allocates line or tile buffers from them. So the headers
+// are read once on their own first and checked against our limits and the file size: a hostile
+// header claiming 100000 x 100000 pixels is refused as LimitExceeded, one claiming more pixels
+// than the file can hold as CorruptData, before the library (or we) allocate anything from it.
 void checkHeaderLimits(const std::filesystem::path& path, const ImageLimits& limits)
 {
     if (auto ok = scanExrHeaderSizes(path); !ok) {
         throw HdrError(ok.error());
+    }
+    std::error_code ec;
+    const auto fileSize = std::int64_t(std::filesystem::file_size(path, ec));
+    if (ec) {
+        throwError(ErrorCode::IoError, "cannot open the file: " + ec.message(), path.string());
     }
     Imf::StdIFStream in(path.c_str());
     int magic = 0, version = 0;
@@ -531,19 +624,27 @@ void checkHeaderLimits(const std::filesystem::path& path, const ImageLimits& lim
         if (auto ok = checkImageSize(width, height, limits, where); !ok) {
             throw HdrError(ok.error());
         }
-        if (header.hasTileDescription()) {
+        std::int64_t chunks = 0;
+        if (header.hasType() && !Imf::isImage(header.type()) && !Imf::isDeepData(header.type())) {
+            // A part type this library does not know: OpenEXR sizes its table from chunkCount.
+            chunks = header.hasChunkCount() ? std::max(0, header.chunkCount()) : 0;
+        } else if (isTiledPart(header)) {
             const Imf::TileDescription& tiles = header.tileDescription();
             if (tiles.xSize <= 0 || tiles.ySize <= 0) {
                 throwError(ErrorCode::CorruptData, "EXR tile size is not valid", where);
             }
-            if ((width + tiles.xSize - 1) / tiles.xSize * ((height + tiles.ySize - 1) / tiles.ySize) >
-                maxTiles) {
+            chunks = (width + tiles.xSize - 1) / tiles.xSize * ((height + tiles.ySize - 1) / tiles.ySize);
+            if (chunks > maxTiles) {
                 throwError(ErrorCode::LimitExceeded,
                            "EXR part has more than " + std::to_string(maxTiles) +
                                " tiles; refusing to read it",
                            where);
             }
+        } else {
+            const int lines = boundsOf(header.compression()).linesPerChunk;
+            chunks = (height + lines - 1) / lines;
         }
+        checkPartAgainstFileSize(header, width, height, chunks, fileSize, where);
         if (!multiPart) {
             break;
         }

@@ -59,6 +59,14 @@ struct DecodedJpeg8 {
     std::vector<std::uint8_t> icc;
     int orientation = 1;
 };
+// The frame size of an in-memory JPEG from its header alone, checked against the limits and
+// against the bytes given (a JPEG holds at most 512 pixels per byte, see JpegIO.cpp); nothing is
+// decoded. decodeJpegBytes() makes the same checks first.
+struct JpegFrameInfo {
+    int width = 0, height = 0, components = 0; // components as decoded: 1, 3 (or 4: CMYK)
+};
+Result<JpegFrameInfo>
+inspectJpegBytes(std::span<const std::uint8_t> bytes, const ImageLimits& limits, const std::string& where);
 Result<DecodedJpeg8>
 decodeJpegBytes(std::span<const std::uint8_t> bytes, const ImageLimits& limits, const std::string& where);
 struct JpegMarker {

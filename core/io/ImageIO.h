@@ -61,7 +61,10 @@ struct WriteOptions {
 
 // Reads any supported file into scene-linear float (display-referred files are linearised
 // through their ICC profile or transfer function). The format is sniffed from the content,
-// not trusted from the extension.
+// not trusted from the extension. Before anything is allocated for the pixels, the size a header
+// claims is checked against options.limits (LimitExceeded) and against what the file can hold at
+// its coding's best compression ratio (CorruptData naming the claim and the file size; see
+// io/ReadBounds.h), so a small hostile file cannot make a reader reserve gigabytes.
 Result<ImageF> readImage(const std::filesystem::path& path, const ReadOptions& options = {});
 
 // Writes scene-linear float to any supported format (atomically; refuses to overwrite unless asked).

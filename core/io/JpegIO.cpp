@@ -9,6 +9,7 @@
 #include "common/AtomicFile.h"
 #include "io/DisplayCodec.h"
 #include "io/FormatReaders.h"
+#include "io/ReadBounds.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -129,6 +130,42 @@ bool readJpegPixelsStage(JpegReadHandle* h, std::uint8_t* buffer, std::size_t ro
     }
     jpeg_finish_decompress(&h->cinfo);
     return true;
+}
+
+// The frame of a header just read, checked against the limits and against `dataBytes`, the bytes
+// that carry it, before jpeg_start_decompress() allocates anything (a progressive file makes
+// libjpeg buffer 2 bytes per sample for the whole image). Huffman-coded data spends at least one
+// bit on every 8x8 block of the full-resolution component (its DC difference code: two codes per
+// block in sequential files, the first DC scan in progressive ones), so a JPEG holds at most 512
+// pixels per byte; a flat 4:2:0 baseline image reaches about 170. Arithmetic coding (SOF9..11)
+// can go below a bit per block, so for it we accept up to 2^16 pixels per byte.
+Status checkJpegFrame(const jpeg_decompress_struct& cinfo,
+                      std::uint64_t dataBytes,
+                      const ImageLimits& limits,
+                      const std::string& where)
+{
+    const std::int64_t width = cinfo.image_width;
+    const std::int64_t height = cinfo.image_height;
+    if (auto ok = checkImageSize(width, height, limits, where); !ok) {
+        return ok;
+    }
+    const std::uint64_t blocks = ceilDiv(std::uint64_t(width), 8) * ceilDiv(std::uint64_t(height), 8);
+    const std::uint64_t needed = cinfo.arith_code
+                                     ? ceilDiv(std::uint64_t(width) * std::uint64_t(height), 1u << 16)
+                                     : ceilDiv(blocks, 8);
+    if (dataBytes < needed) {
+        return tl::unexpected(claimExceedsFile(
+            "JPEG",
+            width,
+            height,
+            dataBytes,
+            needed,
+            cinfo.arith_code
+                ? std::string("at the densest arithmetic coding accepted (65536 pixels per byte)")
+                : "at one bit per 8x8 block (" + std::to_string(blocks) + " blocks)",
+            where));
+    }
+    return {};
 }
 
 // EXIF orientation (tag 0x0112 in IFD0) from an APP1 "Exif\0\0" payload; 1 when absent.
@@ -271,7 +308,7 @@ Result<ImageF> readJpeg(const fs::path& path, const ReadOptions& options)
     const int components = h.cinfo.out_color_space == JCS_GRAYSCALE ? 1
                            : h.cinfo.out_color_space == JCS_CMYK    ? 4
                                                                     : 3;
-    if (auto ok = checkImageSize(width, height, options.limits, where); !ok) {
+    if (auto ok = checkJpegFrame(h.cinfo, fileSizeOf(h.file), options.limits, where); !ok) {
         return tl::unexpected(ok.error());
     }
     if (components != 1 && components != 3 && components != 4) {
@@ -413,10 +450,13 @@ Status writeJpegDisplay(const DisplayImage16& image, const fs::path& path, const
     return out->commit();
 }
 
-Result<DecodedJpeg8>
-decodeJpegBytes(std::span<const std::uint8_t> bytes, const ImageLimits& limits, const std::string& where)
+namespace {
+// Reads the header of an in-memory JPEG into `h` and checks its frame (checkJpegFrame).
+Status openJpegBytes(JpegReadHandle& h,
+                     std::span<const std::uint8_t> bytes,
+                     const ImageLimits& limits,
+                     const std::string& where)
 {
-    JpegReadHandle h;
     installErrorManager(h.err);
     h.cinfo.err = &h.err.base;
     h.memory = bytes.data();
@@ -425,15 +465,36 @@ decodeJpegBytes(std::span<const std::uint8_t> bytes, const ImageLimits& limits, 
         return fail(
             ErrorCode::CorruptData, std::string("damaged or unsupported JPEG: ") + h.err.message, where);
     }
+    return checkJpegFrame(h.cinfo, bytes.size(), limits, where);
+}
+
+int componentsOf(const jpeg_decompress_struct& cinfo)
+{
+    return cinfo.out_color_space == JCS_GRAYSCALE ? 1 : cinfo.out_color_space == JCS_RGB ? 3 : 4;
+}
+} // namespace
+
+Result<JpegFrameInfo>
+inspectJpegBytes(std::span<const std::uint8_t> bytes, const ImageLimits& limits, const std::string& where)
+{
+    JpegReadHandle h;
+    if (auto ok = openJpegBytes(h, bytes, limits, where); !ok) {
+        return tl::unexpected(ok.error());
+    }
+    return JpegFrameInfo{int(h.cinfo.image_width), int(h.cinfo.image_height), componentsOf(h.cinfo)};
+}
+
+Result<DecodedJpeg8>
+decodeJpegBytes(std::span<const std::uint8_t> bytes, const ImageLimits& limits, const std::string& where)
+{
+    JpegReadHandle h;
+    if (auto ok = openJpegBytes(h, bytes, limits, where); !ok) {
+        return tl::unexpected(ok.error());
+    }
     DecodedJpeg8 out;
     out.width = int(h.cinfo.image_width);
     out.height = int(h.cinfo.image_height);
-    out.components = h.cinfo.out_color_space == JCS_GRAYSCALE ? 1
-                     : h.cinfo.out_color_space == JCS_RGB     ? 3
-                                                              : 4;
-    if (auto ok = checkImageSize(out.width, out.height, limits, where); !ok) {
-        return tl::unexpected(ok.error());
-    }
+    out.components = componentsOf(h.cinfo);
     if (out.components == 4) {
         return fail(ErrorCode::UnsupportedFormat, "CMYK JPEGs cannot carry a gain map", where);
     }

@@ -9,6 +9,7 @@
 #include "common/AtomicFile.h"
 #include "io/DisplayCodec.h"
 #include "io/FormatReaders.h"
+#include "io/ReadBounds.h"
 
 #include <png.h>
 
@@ -252,6 +253,16 @@ Result<ImageF> finishPng(const std::vector<png_byte>& buffer,
     return linearizeDecoded(std::move(display), options);
 }
 
+std::uint64_t storedSamplesPerPixel(int colorType)
+{
+    switch (colorType) {
+    case PNG_COLOR_TYPE_GRAY_ALPHA: return 2;
+    case PNG_COLOR_TYPE_RGB: return 3;
+    case PNG_COLOR_TYPE_RGB_ALPHA: return 4;
+    default: return 1; // grey, palette index
+    }
+}
+
 const char* pngChannelNames(int colorType)
 {
     switch (colorType) {
@@ -297,6 +308,23 @@ Result<ImageF> readPng(const fs::path& path, const ReadOptions& options)
     }
     if (auto ok = checkImageSize(layout.width, layout.height, options.limits, where); !ok) {
         return tl::unexpected(ok.error());
+    }
+    // The pixels are deflate-compressed, which packs at most 1032 bytes into one (a 258-byte match
+    // in 2 bits), and even interlaced every sample is stored once: a file smaller than its raw
+    // samples / 1032 cannot hold the image it claims. Checked before the row buffers exist.
+    const std::uint64_t rawBytes =
+        ceilDiv(std::uint64_t(layout.width) * layout.height * storedSamplesPerPixel(layout.colorType) *
+                    std::uint64_t(layout.bitDepth),
+                8);
+    if (const std::uint64_t fileBytes = fileSizeOf(handle.file); fileBytes < ceilDiv(rawBytes, 1032)) {
+        return tl::unexpected(claimExceedsFile("PNG",
+                                               layout.width,
+                                               layout.height,
+                                               fileBytes,
+                                               ceilDiv(rawBytes, 1032),
+                                               "with " + std::to_string(rawBytes) +
+                                                   " bytes of samples at deflate's best ratio (1032:1)",
+                                               where));
     }
     if ((layout.outBitDepth != 8 && layout.outBitDepth != 16) || layout.outChannels < 1 ||
         layout.outChannels > 4) {

@@ -36,10 +36,11 @@ struct ScanlineDecoder {
 
     // New-style RLE: each of the 4 components is coded separately; a code byte > 128 is a run of
     // (code - 128) copies of the next byte, 1..128 is a dump of that many literal bytes.
+    // `line` null: check only.
     void decodeNewRle(int scanline, std::uint8_t* line)
     {
         for (int component = 0; component < 4; ++component) {
-            std::uint8_t* dst = line + std::size_t(component) * std::size_t(length);
+            std::uint8_t* dst = line ? line + std::size_t(component) * std::size_t(length) : nullptr;
             int x = 0;
             while (x < length) {
                 if (pos == end) {
@@ -57,7 +58,10 @@ struct ScanlineDecoder {
                     if (pos == end) {
                         truncated(scanline);
                     }
-                    std::memset(dst + x, *pos++, std::size_t(n));
+                    if (dst) {
+                        std::memset(dst + x, *pos, std::size_t(n));
+                    }
+                    ++pos;
                     x += n;
                 } else {
                     const int n = int(code);
@@ -72,15 +76,19 @@ struct ScanlineDecoder {
                     if (remaining() < std::size_t(n)) {
                         truncated(scanline);
                     }
-                    std::memcpy(dst + x, pos, std::size_t(n));
+                    if (dst) {
+                        std::memcpy(dst + x, pos, std::size_t(n));
+                    }
                     pos += n;
                     x += n;
                 }
             }
         }
-        const std::size_t last = std::size_t(length) - 1;
-        for (int c = 0; c < 4; ++c) {
-            previous[c] = line[std::size_t(c) * std::size_t(length) + last];
+        if (line) {
+            const std::size_t last = std::size_t(length) - 1;
+            for (int c = 0; c < 4; ++c) {
+                previous[c] = line[std::size_t(c) * std::size_t(length) + last];
+            }
         }
         havePrevious = true;
     }
@@ -88,14 +96,14 @@ struct ScanlineDecoder {
     // Flat pixels, possibly with old-style runs: a pixel (1,1,1,n) repeats the previous pixel
     // n << shift times, where shift grows by 8 for each consecutive run marker (so a second
     // marker supplies the next higher byte of the count) and resets after a literal pixel.
-    // Returns true when at least one run marker was met.
+    // Returns true when at least one run marker was met. `line` null: check only.
     bool decodeFlatOrOldRle(int scanline, std::uint8_t* line)
     {
         const std::size_t len = std::size_t(length);
         std::uint8_t* r = line;
-        std::uint8_t* g = line + len;
-        std::uint8_t* b = line + 2 * len;
-        std::uint8_t* e = line + 3 * len;
+        std::uint8_t* g = line ? line + len : nullptr;
+        std::uint8_t* b = line ? line + 2 * len : nullptr;
+        std::uint8_t* e = line ? line + 3 * len : nullptr;
         bool sawRun = false;
         unsigned shift = 0;
         std::size_t x = 0;
@@ -119,18 +127,22 @@ struct ScanlineDecoder {
                                 std::to_string(length) + "-pixel scanline");
                 }
                 const std::size_t n = std::size_t(count);
-                std::memset(r + x, previous[0], n);
-                std::memset(g + x, previous[1], n);
-                std::memset(b + x, previous[2], n);
-                std::memset(e + x, previous[3], n);
+                if (line) {
+                    std::memset(r + x, previous[0], n);
+                    std::memset(g + x, previous[1], n);
+                    std::memset(b + x, previous[2], n);
+                    std::memset(e + x, previous[3], n);
+                }
                 x += n;
                 shift = std::min(shift + 8, 32u);
                 sawRun = true;
             } else {
-                r[x] = px[0];
-                g[x] = px[1];
-                b[x] = px[2];
-                e[x] = px[3];
+                if (line) {
+                    r[x] = px[0];
+                    g[x] = px[1];
+                    b[x] = px[2];
+                    e[x] = px[3];
+                }
                 std::memcpy(previous, px, 4);
                 havePrevious = true;
                 ++x;
@@ -143,6 +155,15 @@ struct ScanlineDecoder {
 
 } // namespace
 
+std::uint64_t minimumCodedBytes(std::int64_t count, std::int64_t length)
+{
+    const auto n = std::uint64_t(std::max<std::int64_t>(count, 0));
+    const auto len = std::uint64_t(std::max<std::int64_t>(length, 0));
+    const bool rleCapable = length >= kMinRleLength && length <= kMaxRleLength;
+    const std::uint64_t perScanline = rleCapable ? 4 + 8 * ((len + 126) / 127) : 4 * len;
+    return n * perScanline;
+}
+
 unsigned decodeScanlines(
     std::span<const std::uint8_t> data, int count, int length, std::uint8_t* planar, const std::string& where)
 {
@@ -151,7 +172,7 @@ unsigned decodeScanlines(
     const std::size_t scanlineBytes = std::size_t(length) * 4;
     unsigned seen = 0;
     for (int s = 0; s < count; ++s) {
-        std::uint8_t* line = planar + std::size_t(s) * scanlineBytes;
+        std::uint8_t* line = planar ? planar + std::size_t(s) * scanlineBytes : nullptr;
         const std::uint8_t* p = decoder.pos;
         if (rleCapable && decoder.remaining() >= 4 && p[0] == 2 && p[1] == 2 && (p[2] & 0x80) == 0) {
             const int marked = (int(p[2]) << 8) | int(p[3]);

@@ -29,9 +29,25 @@ enum ScanlineCoding : unsigned {
 constexpr int kMinRleLength = 8;
 constexpr int kMaxRleLength = 0x7fff;
 
+// The fewest bytes `count` scanlines of `length` pixels take in flat or new-style RLE coding
+// (what every writer since 1991 produces). Flat: 4 bytes per pixel. RLE (lengths
+// kMinRleLength..kMaxRleLength): the 4-byte marker, then for each of the 4 components at best one
+// 2-byte run per 127 pixels, i.e. 4 + 8 * ceil(length / 127) bytes (about 16 pixels per byte).
+// Old-style repeat runs can pack far tighter (a 4-byte marker repeats a pixel up to 255 << 24
+// times), see kMaxOldRlePixelsPerByte.
+std::uint64_t minimumCodedBytes(std::int64_t count, std::int64_t length);
+
+// How densely we accept old-style (pre-1991) runs to pack pixels: at most 256 pixels per byte of
+// pixel data, so a 64 KB file cannot make the reader allocate more than about 256 MB (4 bytes of
+// scanline buffer and 12 of float per pixel). The format itself allows more (a whole scanline in
+// 12 bytes), but only for near-uniform images, and old-style runs are all but extinct; such a file
+// is refused with the claim and its size.
+constexpr std::uint64_t kMaxOldRlePixelsPerByte = 256;
+
 // Decodes `count` scanlines of `length` pixels from `data` into `planar`, which must hold
 // count * length * 4 bytes: scanline s occupies [s*length*4, (s+1)*length*4) as all mantissas of
 // R, then G, then B, then all exponents (planar, so runs become memset and dumps memcpy).
+// With `planar` null the data is only checked (same errors, nothing written).
 // Never reads outside `data` and never writes outside `planar`. Throws HdrError(CorruptData)
 // naming the scanline (counted from 0 in file order) on truncated data, runs that overflow a
 // scanline or a wrong width marker. Returns the ScanlineCoding bits met.

@@ -22,6 +22,7 @@
 
 #include "common/AtomicFile.h"
 #include "common/Parallel.h"
+#include "io/ReadBounds.h"
 #include "io/RgbeCodec.h"
 #include "io/RgbeHeader.h"
 
@@ -101,14 +102,34 @@ ImageF decodeOrThrow(std::span<const std::byte> bytes, const ReadOptions& option
     }
     const int count = int(header.scanlineCount());
     const int length = int(header.scanlineLength());
-    // Every scanline takes at least 4 bytes (a pixel, a repeat marker or the RLE marker): refuse
-    // a header that the data cannot possibly fill before allocating for it.
+    // Refuse a header that the data cannot possibly fill before allocating for it. Every scanline
+    // takes at least 4 bytes (a pixel, a repeat marker or the RLE marker).
     const std::span<const std::uint8_t> pixels = data.subspan(header.dataOffset);
     if (pixels.size() / 4 < std::size_t(count)) {
         throwError(ErrorCode::CorruptData,
                    "Radiance HDR file is cut short: the header announces " + std::to_string(count) +
                        " scanlines but only " + std::to_string(pixels.size()) + " bytes of pixel data follow",
                    name);
+    }
+    // And the pixels: flat and new-style RLE data take at least rgbe::minimumCodedBytes. Less
+    // data can only be old-style repeat runs (or a cut-short file): those are accepted up to
+    // kMaxOldRlePixelsPerByte, and the stream must decode completely (checked without an output
+    // buffer) before the buffers are made. So they hold at most 16 * 256 bytes per byte of pixel
+    // data, whatever the header claims.
+    if (pixels.size() < rgbe::minimumCodedBytes(count, length)) {
+        const std::uint64_t pixelCount = std::uint64_t(count) * std::uint64_t(length);
+        if (pixelCount / rgbe::kMaxOldRlePixelsPerByte > pixels.size()) {
+            throw HdrError(io_detail::claimExceedsFile(
+                "Radiance HDR",
+                header.width,
+                header.height,
+                data.size(),
+                header.dataOffset + io_detail::ceilDiv(pixelCount, rgbe::kMaxOldRlePixelsPerByte),
+                "even with old-style runs at " + std::to_string(rgbe::kMaxOldRlePixelsPerByte) +
+                    " pixels per byte (the densest accepted)",
+                name));
+        }
+        rgbe::decodeScanlines(pixels, count, length, nullptr, name);
     }
     // Not zero-initialised: the decoder writes every byte or throws.
     std::unique_ptr<std::uint8_t[]> planar(new std::uint8_t[std::size_t(count) * std::size_t(length) * 4]);

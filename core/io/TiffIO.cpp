@@ -8,6 +8,7 @@
 
 #include "io/DisplayCodec.h"
 #include "io/FormatReaders.h"
+#include "io/ReadBounds.h"
 #include "io/TiffSupport.h"
 
 #include <Imath/half.h>
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <sys/stat.h>
 
 namespace hdr::core {
 namespace fs = std::filesystem;
@@ -86,6 +88,64 @@ TiffLayout readLayout(TIFF* tif)
         }
     }
     return l;
+}
+
+// The best ratio (uncompressed / compressed bytes of a strip or tile) of each compression, for
+// checking a claimed size against the data that can carry it: none 1; PackBits 64 (a 2-byte code
+// repeats a byte at most 128 times); deflate 1032 (a 258-byte match in 2 bits at best); LZW 2048
+// (each code adds one byte to the longest string, and a 12-bit table of 4094 codes yields about
+// 1360:1 between clear codes; doubled for margin); JPEG 2048 (at least one bit per 8x8 block of
+// 64..192 sample bytes, doubled); anything else (CCITT fax, LZMA, ZSTD, WebP, ...) 2^16, which
+// those codecs pass only on near-constant data.
+std::uint64_t bestCompressionRatio(std::uint16_t compression)
+{
+    switch (compression) {
+    case COMPRESSION_NONE: return 1;
+    case COMPRESSION_PACKBITS: return 64;
+    case COMPRESSION_ADOBE_DEFLATE:
+    case COMPRESSION_DEFLATE: return 1032;
+    case COMPRESSION_LZW:
+    case COMPRESSION_JPEG:
+    case COMPRESSION_OJPEG: return 2048;
+    default: return std::uint64_t(1) << 16;
+    }
+}
+
+// Refuses a directory whose strips or tiles cannot hold the pixels it claims, before any buffer
+// for them exists. What they hold is the sum of their byte counts, each cut at the end of the
+// file (a count past it holds nothing there), and never more than the file.
+void checkClaimAgainstStrips(TIFF* tif, const TiffLayout& l, const std::string& where)
+{
+    struct stat st {};
+    if (::fstat(TIFFFileno(tif), &st) != 0 || st.st_size <= 0) {
+        return; // not a plain file (libtiff reads it anyway); nothing to compare with
+    }
+    const auto fileSize = std::uint64_t(st.st_size);
+    const std::uint32_t chunks = TIFFIsTiled(tif) ? TIFFNumberOfTiles(tif) : TIFFNumberOfStrips(tif);
+    std::uint64_t stored = 0;
+    for (std::uint32_t i = 0; i < chunks && stored < fileSize; ++i) {
+        const std::uint64_t offset = TIFFGetStrileOffset(tif, i);
+        if (offset < fileSize) {
+            stored += std::min<std::uint64_t>(TIFFGetStrileByteCount(tif, i), fileSize - offset);
+        }
+    }
+    stored = std::min(stored, fileSize);
+    const std::uint64_t raw =
+        ceilDiv(std::uint64_t(l.width) * l.height * l.samples * std::max<std::uint64_t>(l.bits, 1), 8);
+    const std::uint64_t ratio = bestCompressionRatio(l.compression);
+    if (raw > stored * ratio) {
+        throw HdrError(claimExceedsFile(
+            "TIFF",
+            l.width,
+            l.height,
+            fileSize,
+            ceilDiv(raw, ratio),
+            "its " + std::to_string(chunks) + (TIFFIsTiled(tif) ? " tiles" : " strips") + " hold " +
+                std::to_string(stored) + " of them, and with " + std::to_string(raw) +
+                " bytes of samples at " + compressionName(l.compression) + "'s best ratio (" +
+                std::to_string(ratio) + ":1)",
+            where));
+    }
 }
 
 bool directlyDecodable(const TiffLayout& l)
@@ -435,6 +495,7 @@ decodeTiff(TIFF* tif, const ReadOptions& options, const TiffMessages& messages, 
     if (auto ok = checkImageSize(l.width, l.height, options.limits, where); !ok) {
         throw HdrError(ok.error());
     }
+    checkClaimAgainstStrips(tif, l, where);
     metadata.sourceFormat = isDng ? "DNG" : "TIFF";
     metadata.sourceCompression = compressionName(l.compression);
     const bool linearRaw = l.photometric == kPhotometricLinearRaw;

@@ -125,22 +125,34 @@ decodeGainMapJpeg(std::span<const std::uint8_t> file, const ReadOptions& options
                     where);
     }
 
+    // Both frame sizes from their headers before either image is decoded: each is checked against
+    // the limits and the bytes that carry it, and the map against the base.
+    const std::string mapWhere = where + " (gain map)";
+    auto baseFrame = inspectJpegBytes(file, options.limits, where);
+    if (!baseFrame) {
+        return tl::unexpected(baseFrame.error());
+    }
+    auto mapFrame = inspectJpegBytes(parts->gainMap, options.limits, mapWhere);
+    if (!mapFrame) {
+        return tl::unexpected(mapFrame.error());
+    }
+    // A map more than 64x larger or 256x smaller than the base on a side is not a gain map we can trust.
+    const std::int64_t bw = baseFrame->width, bh = baseFrame->height;
+    const std::int64_t mw = mapFrame->width, mh = mapFrame->height;
+    if (mw > bw * 64 || mh > bh * 64 || bw > mw * 256 || bh > mh * 256) {
+        return fail(ErrorCode::CorruptData,
+                    "the gain map (" + std::to_string(mw) + "x" + std::to_string(mh) +
+                        ") does not fit the base image (" + std::to_string(bw) + "x" + std::to_string(bh) +
+                        ")",
+                    where);
+    }
     auto base = decodeJpegBytes(file, options.limits, where);
     if (!base) {
         return tl::unexpected(base.error());
     }
-    auto map = decodeJpegBytes(parts->gainMap, options.limits, where + " (gain map)");
+    auto map = decodeJpegBytes(parts->gainMap, options.limits, mapWhere);
     if (!map) {
         return tl::unexpected(map.error());
-    }
-    // A map more than 64x larger or smaller than the base on a side is not a gain map we can trust.
-    if (map->width > base->width * 64 || map->height > base->height * 64 || base->width > map->width * 256 ||
-        base->height > map->height * 256) {
-        return fail(ErrorCode::CorruptData,
-                    "the gain map (" + std::to_string(map->width) + "x" + std::to_string(map->height) +
-                        ") does not fit the base image (" + std::to_string(base->width) + "x" +
-                        std::to_string(base->height) + ")",
-                    where);
     }
     if (appleHeadroom) {
         out.map = convertAppleMap(*map, *appleHeadroom);

@@ -24,8 +24,8 @@
 #include "common/Error.h"
 #include "common/JobContext.h"
 #include "gainmap/GainMapMath.h"
-#include "hdr/ToneMap.h"
 #include "io/ImageIO.h"
+#include "tonemap/ToneMap.h"
 
 #include <cstdint>
 #include <filesystem>

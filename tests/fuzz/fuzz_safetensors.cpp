@@ -3,7 +3,7 @@
 // undefined behaviour, a hang or an absurd allocation. What it accepts must be self-consistent:
 // every tensor's byte range lies inside the data and matches its shape x dtype size.
 
-#include "diffusion/Safetensors.h"
+#include "tensorfile/Safetensors.h"
 
 #include <cstddef>
 #include <cstdint>

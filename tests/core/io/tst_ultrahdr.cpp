@@ -329,24 +329,44 @@ private slots:
         QCOMPARE(gm.value("XMP-hdrgm:OffsetSDR").toArray().at(2).toDouble(), 1.0 / 64);
     }
 
+    // The committed seeds and hostile files, each with the outcome it must keep (all files of the
+    // folder are also replayed by tests/fuzz/tst_fuzz_regressions against expected.txt).
+    void regressionInputs_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("code"); // -1: must decode
+        QTest::addColumn<QString>("detail");
+        QTest::newRow("1-channel seed") << "seed-1ch-scale2-40x30.jpg" << -1 << "MPF";
+        QTest::newRow("3-channel seed") << "seed-3ch-40x30.jpg" << -1 << "MPF";
+        // The MPF offset points 2 GB past the end: located through the GContainer length instead.
+        QTest::newRow("MPF offset past the end") << "mpf-offset-past-end.jpg" << -1 << "GContainer";
+        // The gain map's frame claims 65500 x 65500: refused from its header, before decoding.
+        QTest::newRow("huge gain-map frame")
+            << "gainmap-sof-65500.jpg" << int(ErrorCode::LimitExceeded) << "(gain map)";
+        QTest::newRow("cut inside the gain map")
+            << "truncated-in-gainmap.jpg" << int(ErrorCode::CorruptData) << "cannot be found";
+    }
     void regressionInputs()
     {
-        // Seeds written by our writer and inputs the fuzzer found: an HDR image or a clean error.
-        int files = 0;
-        for (const auto& entry : fs::directory_iterator(hdr::test::testDataPath("ultrahdr-regressions"))) {
-            if (entry.path().extension() == ".md") {
-                continue;
-            }
-            ++files;
-            auto image = readImage(entry.path());
-            if (entry.path().filename().string().rfind("seed-", 0) == 0) {
-                HDR_VERIFY_OK(image);
-                QCOMPARE(image->metadata.sourceFormat, std::string("JPEG (gain map)"));
-            } else if (!image) {
-                QVERIFY(!image.error().message.empty());
-            }
+        QFETCH(QString, file);
+        QFETCH(int, code);
+        QFETCH(QString, detail);
+        const fs::path path = hdr::test::testDataPath("ultrahdr-regressions/" + file.toStdString());
+        QVERIFY2(fs::exists(path), qPrintable(file));
+        auto image = readImage(path);
+        if (code < 0) {
+            HDR_VERIFY_OK(image);
+            QCOMPARE(image->metadata.sourceFormat, std::string("JPEG (gain map)"));
+            QCOMPARE(image->width(), 40);
+            QCOMPARE(image->height(), 30);
+            QCOMPARE(QString::fromStdString(image->metadata.attributes.at("gainmap.located_by")), detail);
+            return;
         }
-        QVERIFY(files >= 2);
+        QVERIFY2(!image, qPrintable(file + QStringLiteral(" decoded")));
+        QCOMPARE(QString::fromLatin1(nameOf(image.error().code)),
+                 QString::fromLatin1(nameOf(ErrorCode(code))));
+        QVERIFY2(QString::fromStdString(image.error().describe()).contains(detail),
+                 image.error().describe().c_str());
     }
 
     void malformedFilesGiveClearErrors()
