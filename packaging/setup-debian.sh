@@ -13,13 +13,15 @@ build_packages=(
     libopenexr-dev libopencolorio-dev liblcms2-dev
     libtiff-dev libpng-dev libjpeg-dev zlib1g-dev
     nlohmann-json3-dev libexpected-dev
+    libyaml-cpp-dev libyaml-cpp0.7
     fonts-dejavu-core
 )
 # Tests, fuzzing and the peers that benchmarks compare against.
 test_packages=(
     xvfb xauth clang libclang-rt-14-dev clang-format-14
-    openimageio-tools python3-openimageio python3-opencv python3-numpy python3-torch
+    openimageio-tools python3-openimageio python3-opencv python3-numpy python3-torch python3-protobuf
     libraw-bin libimage-exiftool-perl enfuse pfstools pfstmo luminance-hdr
+    lintian appstream desktop-file-utils
 )
 
 want=("${build_packages[@]}")

@@ -5,28 +5,28 @@
 #include "image/DemoScene.h"
 #include "jobs/JobManager.h"
 #include "ui/Logging.h"
-#ifdef HDR_WITH_GENERATION
-#include "ui/generation/BracketStrip.h"
-#include "ui/generation/GenerationPanel.h"
-#endif
 #include "ui/jobs/JobListPanel.h"
 #include "ui/viewer/DisplayControlsPanel.h"
 #include "ui/viewer/HistogramWidget.h"
 #include "ui/viewer/ImageInfoPanel.h"
 #include "ui/viewer/ImageViewer.h"
+#include "ui/viewer/UltraHdrExport.h"
 
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QDragEnterEvent>
+#include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QScrollArea>
 #include <QStatusBar>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
@@ -42,7 +42,7 @@ MainWindow::MainWindow(core::JobManager* jobs, QWidget* parent)
     resize(1400, 860);
 
     m_viewer = new ImageViewer;
-    setCentralWidget(m_viewer);
+    createWorkspaces();
     createDocks();
     createActions();
 
@@ -102,10 +102,50 @@ void MainWindow::createDocks()
 
 void MainWindow::createGenerationDock(QDockWidget* jobsDock)
 {
-#ifndef HDR_WITH_GENERATION
-    Q_UNUSED(jobsDock); // built without the diffusion engine: no Generate dock
-#else
-    m_generation = new GenerationPanel(m_jobs);
+    m_jobsDock = jobsDock;
+    // libtorch loads with the plugin: on a worker thread once the window is up (see showEvent).
+}
+
+void MainWindow::showEvent(QShowEvent* event)
+{
+    QMainWindow::showEvent(event);
+    if (m_generationLoad.isStarted()) {
+        return;
+    }
+    m_generationLoad = QtConcurrent::run([] { return loadGenerationPlugin(); });
+    auto* watcher = new QFutureWatcher<core::Result<GenerationPlugin*>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher] {
+        watcher->deleteLater();
+        const auto plugin = m_generationLoad.result();
+        if (!plugin) {
+            qCInfo(lcCore).noquote() << "Generate panel unavailable:"
+                                     << QString::fromStdString(plugin.error().describe());
+            emit generationPanelReady(false);
+            return;
+        }
+        m_generationPlugin = *plugin;
+        attachGenerationPanel(m_generationPlugin->createPanel(m_jobs, nullptr));
+        emit generationPanelReady(true);
+    });
+    watcher->setFuture(m_generationLoad);
+}
+
+bool MainWindow::waitForGenerationPanel(int milliseconds)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (!m_generation && timer.elapsed() < milliseconds) {
+        if (m_generationLoad.isFinished() && !m_generationLoad.result()) {
+            return false;
+        }
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+    }
+    return m_generation != nullptr;
+}
+
+void MainWindow::attachGenerationPanel(GenerationPanelBase* panel)
+{
+    m_generation = panel;
     // The panel is taller than most screens allow a dock: it scrolls rather than squeezing.
     auto* scroll = new QScrollArea;
     scroll->setWidget(m_generation);
@@ -117,17 +157,19 @@ void MainWindow::createGenerationDock(QDockWidget* jobsDock)
     m_generationDock->setObjectName(QStringLiteral("generateDock"));
     m_generationDock->setWidget(scroll);
     addDockWidget(Qt::LeftDockWidgetArea, m_generationDock);
-    // The bracket strip sits beside the job list under the viewer: a row of 3-7 thumbnails needs
-    // the width, and a click shows that bracket in the viewer right above.
+    // The result strip sits beside the job list under the viewer: a row of 3-7 thumbnails needs
+    // the width, and a click shows that image in the viewer right above.
     m_bracketsDock = new QDockWidget(tr("Brackets"), this);
     m_bracketsDock->setObjectName(QStringLiteral("bracketsDock"));
-    m_bracketsDock->setWidget(m_generation->strip());
-    m_generation->strip()->show();
+    m_bracketsDock->setWidget(m_generation->resultStrip());
+    m_generation->resultStrip()->show();
     addDockWidget(Qt::BottomDockWidgetArea, m_bracketsDock);
-    splitDockWidget(jobsDock, m_bracketsDock, Qt::Horizontal);
+    splitDockWidget(m_jobsDock, m_bracketsDock, Qt::Horizontal);
+    m_viewMenu->addAction(m_generationDock->toggleViewAction());
+    m_viewMenu->addAction(m_bracketsDock->toggleViewAction());
 
     connect(m_generation,
-            &GenerationPanel::generationSucceeded,
+            &GenerationPanelBase::generationSucceeded,
             this,
             [this](const QString& hdrFile, const QStringList&, const QString& summary) {
                 if (!hdrFile.isEmpty()) {
@@ -139,13 +181,13 @@ void MainWindow::createGenerationDock(QDockWidget* jobsDock)
                         this,
                         [this, summary] { statusBar()->showMessage(summary, 20000); },
                         Qt::SingleShotConnection);
+                    showWorkspace(Workspace::Viewer);
                     openFile(hdrFile);
                 }
                 statusBar()->showMessage(summary, 20000);
             });
-    connect(m_generation, &GenerationPanel::generationFailed, this, &MainWindow::showError);
-    connect(m_generation, &GenerationPanel::bracketActivated, this, &MainWindow::showGeneratedImage);
-#endif
+    connect(m_generation, &GenerationPanelBase::generationFailed, this, &MainWindow::showError);
+    connect(m_generation, &GenerationPanelBase::bracketActivated, this, &MainWindow::showGeneratedImage);
 }
 
 void MainWindow::showGeneratedImage(std::shared_ptr<const core::ImageF> image, const QString& name)
@@ -175,6 +217,7 @@ void MainWindow::createActions()
     });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addAction(tr("&Demo scene"), this, &MainWindow::showDemoScene);
+    addWorkspaceActions(file);
     file->addSeparator();
     file->addAction(tr("&Save As…"), QKeySequence::SaveAs, this, &MainWindow::saveAsDialog);
     file->addSeparator();
@@ -182,6 +225,7 @@ void MainWindow::createActions()
     rebuildRecentMenu();
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
+    const int firstViewerAction = int(m_viewMenu->actions().size());
     m_viewMenu->addAction(tr("Zoom to &fit"), QKeySequence(Qt::Key_F), m_viewer, &ImageViewer::zoomToFit);
     m_viewMenu->addAction(tr("&1:1"), QKeySequence(Qt::Key_1), m_viewer, &ImageViewer::zoomOneToOne);
     m_viewMenu->addAction(tr("Zoom &in"), QKeySequence::ZoomIn, this, [this] {
@@ -204,11 +248,9 @@ void MainWindow::createActions()
         m_viewer->setCompareDocument(nullptr);
         m_controls->setCompareAvailable(false);
     });
-    m_viewMenu->addSeparator();
-    if (m_generationDock) {
-        m_viewMenu->addAction(m_generationDock->toggleViewAction());
-        m_viewMenu->addAction(m_bracketsDock->toggleViewAction());
-    }
+    // F, 1, E, N, R are the Gallery's keys too (grid, stars, loupe): these act on the Viewer only.
+    m_viewerActions = m_viewMenu->actions().mid(firstViewerAction);
+    m_viewMenu->addSeparator(); // the Generate and Brackets docks add themselves when loaded
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About HDR Studio"), this, [this] {
@@ -328,19 +370,24 @@ void MainWindow::saveAsDialog()
     if (!m_viewer->document()) {
         return;
     }
+    const QString ultraHdr = tr("Ultra HDR JPEG: displayed SDR + gain map (*.jpg)");
+    QString selected;
     const QString path =
         QFileDialog::getSaveFileName(this,
                                      tr("Save image as"),
                                      QString(),
                                      tr("OpenEXR, scene-linear (*.exr);;Radiance HDR (*.hdr);;TIFF 32-bit "
                                         "float (*.tif);;Linear DNG (*.dng);;"
-                                        "PNG as displayed (*.png);;JPEG as displayed (*.jpg)"));
+                                        "PNG as displayed (*.png);;JPEG as displayed (*.jpg);;") +
+                                         ultraHdr,
+                                     &selected);
     if (!path.isEmpty()) {
-        exportTo(path, true); // the dialog already confirmed replacing an existing file
+        // The dialog already confirmed replacing an existing file.
+        exportTo(path, true, selected == ultraHdr ? ExportKind::UltraHdr : ExportKind::ByExtension);
     }
 }
 
-void MainWindow::exportTo(const QString& path, bool overwrite)
+void MainWindow::exportTo(const QString& path, bool overwrite, ExportKind kind)
 {
     DocumentPtr doc = m_viewer->document();
     if (!doc) {
@@ -351,11 +398,14 @@ void MainWindow::exportTo(const QString& path, bool overwrite)
     auto future = m_jobs->submit<bool>(
         tr("Save %1").arg(QFileInfo(path).fileName()),
         core::JobResource::Io,
-        [doc, path, settings, ocio, overwrite](core::JobContext& ctx) -> core::Result<bool> {
+        [doc, path, settings, ocio, overwrite, kind](core::JobContext& ctx) -> core::Result<bool> {
             const std::string file = path.toStdString();
             const core::FileFormat format = core::formatFromExtension(file);
             core::WriteOptions options;
             options.overwrite = overwrite;
+            if (kind == ExportKind::UltraHdr) {
+                return exportUltraHdr(*doc, settings, ocio.get(), file, overwrite, ctx);
+            }
             const bool displayReferred = format == core::FileFormat::Png || format == core::FileFormat::Jpeg;
             if (!displayReferred) {
                 core::ImageF image = doc->image();

@@ -75,7 +75,9 @@ int falseColorBandEv(float luminance)
     if (!(luminance > 0.0f)) {
         return kFalseColorMinEv;
     }
-    return std::clamp(int(std::floor(std::log2(luminance))), kFalseColorMinEv, kFalseColorMaxEv);
+    // ilogb is floor(log2) exactly (the binary exponent); log2 rounds up just below a power of
+    // two, and the viewer's GPU shader reads the exponent bits the same way.
+    return std::clamp(std::ilogb(luminance), kFalseColorMinEv, kFalseColorMaxEv);
 }
 
 std::uint32_t falseColorForLuminance(float luminance)
@@ -87,6 +89,13 @@ std::uint32_t falseColorForLuminance(float luminance)
     const float f = pos - float(i);
     auto mix = [&](int c) { return kRamp[i][c] * (1.0f - f) + kRamp[i + 1][c] * f; };
     return argb(mix(0), mix(1), mix(2));
+}
+
+bool DisplayTransform::convertsToRec709(const DisplaySettings& settings,
+                                        const OcioConfig* config,
+                                        const LinearColorSpace& input)
+{
+    return settings.toneMap.op != ToneMapOperator::Clip || !inConfig(input) || !config;
 }
 
 Result<DisplayTransform> DisplayTransform::create(const DisplaySettings& settings,
@@ -101,8 +110,7 @@ Result<DisplayTransform> DisplayTransform::create(const DisplaySettings& setting
     t.m_exposureScale = std::exp2(settings.exposureEv);
     t.m_clipThreshold = std::exp2(settings.displayHeadroomStops);
     t.m_luminanceWeights = luminanceWeights(input);
-    const bool toneMapped = settings.toneMap.op != ToneMapOperator::Clip;
-    t.m_toRec709 = toneMapped || !inConfig(input) || !config;
+    t.m_toRec709 = convertsToRec709(settings, config, input);
     const LinearColorSpace rec709{Primaries::Rec709, {}};
     t.m_toRec709Matrix = conversionMatrix(input, rec709);
     const std::string ocioInput = t.m_toRec709 ? rec709.name() : input.name();
@@ -153,7 +161,11 @@ void DisplayTransform::toSignal(const float* pixels, int channels, std::size_t c
     const Mat3& m = m_toRec709Matrix;
     for (std::size_t i = 0; i < count; ++i) {
         const float* p = pixels + i * std::size_t(channels);
-        float r = p[0] * k + off, g = p[1] * k + off, b = p[2] * k + off;
+        // A NaN component shows as 0 (NaN would poison OCIO's optimised paths and spread to the
+        // other components through the matrix), and +Inf as the brightest value: clamped finite
+        // so the matrix's zeros do not make 0·Inf = NaN. Every operator saturates long before 1e30.
+        auto clean = [](float v) { return std::isnan(v) ? 0.0f : std::clamp(v, -1e30f, 1e30f); };
+        float r = clean(p[0] * k + off), g = clean(p[1] * k + off), b = clean(p[2] * k + off);
         if (m_toRec709) {
             const Vec3 v = apply(m, {r, g, b});
             r = v.r;
@@ -162,11 +174,6 @@ void DisplayTransform::toSignal(const float* pixels, int channels, std::size_t c
         }
         if (m_settings.toneMap.op != ToneMapOperator::Clip) {
             toneMapPixel(m_settings.toneMap, r, g, b);
-        } else {
-            // NaN would poison OCIO's optimised paths; show it as black.
-            r = std::isnan(r) ? 0.0f : r;
-            g = std::isnan(g) ? 0.0f : g;
-            b = std::isnan(b) ? 0.0f : b;
         }
         float* s = signal + i * 3;
         s[0] = r;

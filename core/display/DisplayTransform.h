@@ -1,9 +1,9 @@
 #pragma once
 
 #include "common/Error.h"
-#include "hdr/ToneMap.h"
 #include "image/ColorSpace.h"
 #include "image/TransferFunction.h"
+#include "tonemap/ToneMap.h"
 
 #include <cstdint>
 #include <memory>
@@ -55,6 +55,12 @@ class DisplayTransform {
 public:
     static Result<DisplayTransform>
     create(const DisplaySettings& settings, const OcioConfig* config, const LinearColorSpace& inputPrimaries);
+
+    // Whether pixels go to Rec.709 primaries before the tone map / OCIO (tone-mapped, custom
+    // primaries, or no config), so OCIO sees lin_rec709; otherwise it sees the input's own space.
+    static bool convertsToRec709(const DisplaySettings& settings,
+                                 const OcioConfig* config,
+                                 const LinearColorSpace& inputPrimaries);
 
     const DisplaySettings& settings() const { return m_settings; }
     // How the display signal is encoded (for tagging exported files).

@@ -21,57 +21,116 @@ Viewport Viewport::fit(int viewWidth, int viewHeight, int imageWidth, int imageH
     return v;
 }
 
-void renderViewport(const MipPyramid& pyramid,
-                    const DisplayTransform& transform,
-                    const Viewport& vp,
-                    std::uint32_t* out,
-                    std::size_t stride,
-                    std::uint32_t background)
+ViewportSampling viewportSampling(const MipPyramid& pyramid, const Viewport& vp)
 {
+    ViewportSampling s;
     if (vp.width <= 0 || vp.height <= 0) {
-        return;
+        return s;
     }
-    const int levelIndex = pyramid.levelForScale(vp.zoom);
-    const ImageF& level = pyramid.level(levelIndex);
+    s.level = pyramid.levelForScale(vp.zoom);
+    const ImageF& level = pyramid.level(s.level);
     const ImageF& base = pyramid.base();
     // Level pixels per level-0 pixel (exact per axis, since odd sizes round up).
     const double sx = double(level.width()) / base.width();
     const double sy = double(level.height()) / base.height();
-    const int ch = level.channels();
-
-    // Visible column span and the level column of each viewport column (same for every row).
-    std::vector<int> srcColumn(std::size_t(vp.width), -1);
-    int x0 = vp.width, x1 = 0;
+    s.columns.assign(std::size_t(vp.width), -1);
+    s.firstColumn = vp.width;
     for (int x = 0; x < vp.width; ++x) {
         const double ix = vp.imageX(x + 0.5);
         if (ix >= 0.0 && ix < base.width()) {
-            srcColumn[std::size_t(x)] = std::min(level.width() - 1, int(ix * sx));
-            x0 = std::min(x0, x);
-            x1 = std::max(x1, x + 1);
+            s.columns[std::size_t(x)] = std::min(level.width() - 1, int(ix * sx));
+            s.firstColumn = std::min(s.firstColumn, x);
+            s.endColumn = std::max(s.endColumn, x + 1);
         }
     }
+    s.rows.assign(std::size_t(vp.height), -1);
+    for (int y = 0; y < vp.height; ++y) {
+        const double iy = vp.imageY(y + 0.5);
+        if (iy >= 0.0 && iy < base.height()) {
+            s.rows[std::size_t(y)] = std::min(level.height() - 1, int(iy * sy));
+        }
+    }
+    return s;
+}
 
+namespace {
+
+// Rows in parallel; `convert(levelRow, outRow)` fills the visible span of one row.
+template <typename Convert>
+std::size_t renderRows(const MipPyramid& pyramid,
+                       const ViewportSampling& s,
+                       const Viewport& vp,
+                       std::uint32_t* out,
+                       std::size_t stride,
+                       std::uint32_t background,
+                       const Convert& convert)
+{
+    if (s.columns.empty()) {
+        return 0;
+    }
+    const ImageF& level = pyramid.level(s.level);
+    const int x0 = s.firstColumn, x1 = s.endColumn;
+    const std::size_t visibleRows =
+        std::size_t(std::count_if(s.rows.begin(), s.rows.end(), [](int r) { return r >= 0; }));
     parallelFor(std::size_t(vp.height), 16, [&](std::size_t r0, std::size_t r1) {
-        const std::size_t span = std::size_t(std::max(0, x1 - x0));
-        std::vector<float> gathered(span * std::size_t(ch));
-        std::vector<float> scratch(span * 3);
         for (int y = int(r0); y < int(r1); ++y) {
             std::uint32_t* row = out + std::size_t(y) * stride;
-            const double iy = vp.imageY(y + 0.5);
-            if (span == 0 || iy < 0.0 || iy >= base.height()) {
+            const int levelRow = s.rows[std::size_t(y)];
+            if (x1 <= x0 || levelRow < 0) {
                 std::fill(row, row + vp.width, background);
                 continue;
             }
-            const float* src = level.row(std::min(level.height() - 1, int(iy * sy)));
-            float* g = gathered.data();
-            for (int x = x0; x < x1; ++x, g += ch) {
-                const float* p = src + std::size_t(srcColumn[std::size_t(x)]) * ch;
-                std::copy(p, p + ch, g);
-            }
             std::fill(row, row + x0, background);
-            transform.toArgb32(gathered.data(), ch, span, scratch.data(), row + x0);
+            convert(level.row(levelRow), row);
             std::fill(row + x1, row + vp.width, background);
         }
+    });
+    return x1 > x0 ? visibleRows * std::size_t(x1 - x0) : 0;
+}
+
+} // namespace
+
+std::size_t renderViewport(const MipPyramid& pyramid,
+                           const DisplayTransform& transform,
+                           const Viewport& vp,
+                           std::uint32_t* out,
+                           std::size_t stride,
+                           std::uint32_t background)
+{
+    const int ch = pyramid.base().channels();
+    const ViewportSampling s = viewportSampling(pyramid, vp);
+    return renderRows(pyramid, s, vp, out, stride, background, [&](const float* src, std::uint32_t* row) {
+        const std::size_t span = std::size_t(s.endColumn - s.firstColumn);
+        thread_local std::vector<float> gathered, scratch;
+        gathered.resize(span * std::size_t(ch));
+        scratch.resize(span * 3);
+        float* g = gathered.data();
+        for (int x = s.firstColumn; x < s.endColumn; ++x, g += ch) {
+            const float* p = src + std::size_t(s.columns[std::size_t(x)]) * std::size_t(ch);
+            std::copy(p, p + ch, g);
+        }
+        transform.toArgb32(gathered.data(), ch, span, scratch.data(), row + s.firstColumn);
+    });
+}
+
+std::size_t renderViewport(const MipPyramid& pyramid,
+                           const LutDisplayTransform& transform,
+                           const Viewport& vp,
+                           std::uint32_t* out,
+                           std::size_t stride,
+                           std::uint32_t background)
+{
+    const int ch = pyramid.base().channels();
+    const ViewportSampling s = viewportSampling(pyramid, vp);
+    // Float offsets of each visible column's pixel in its level row, the same for every row.
+    std::vector<std::int32_t> columnOffsets;
+    for (int x = s.firstColumn; x < s.endColumn; ++x) {
+        columnOffsets.push_back(std::int32_t(s.columns[std::size_t(x)]) * ch);
+    }
+    const std::size_t span = columnOffsets.size();
+    const std::size_t rowFloats = std::size_t(pyramid.level(s.level).width()) * std::size_t(ch);
+    return renderRows(pyramid, s, vp, out, stride, background, [&](const float* src, std::uint32_t* row) {
+        transform.toArgb32(PixelRun{src, columnOffsets.data(), span, rowFloats, ch}, row + s.firstColumn);
     });
 }
 

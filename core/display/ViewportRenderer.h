@@ -1,10 +1,12 @@
 #pragma once
 
 #include "display/DisplayTransform.h"
+#include "display/LutDisplayTransform.h"
 #include "display/MipPyramid.h"
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace hdr::core {
 
@@ -32,12 +34,33 @@ struct Viewport {
 // from the mip level that matches the zoom (box-filtered when zoomed out, crisp pixels when
 // zoomed in). Cost is proportional to the viewport, not the image: this is what keeps a 4K EXR
 // interactive on the CPU. Multi-threaded over rows. Area outside the image gets `background`.
-void renderViewport(const MipPyramid& pyramid,
-                    const DisplayTransform& transform,
-                    const Viewport& viewport,
-                    std::uint32_t* out,
-                    std::size_t strideInPixels,
-                    std::uint32_t background = 0xff1e1e1eu);
+// Returns how many pixels went through the transform (the visible image area, nothing else).
+std::size_t renderViewport(const MipPyramid& pyramid,
+                           const DisplayTransform& transform,
+                           const Viewport& viewport,
+                           std::uint32_t* out,
+                           std::size_t strideInPixels,
+                           std::uint32_t background = 0xff1e1e1eu);
+// The same through the baked LUT (the viewer's fast CPU path): the same pixels are sampled, and
+// each is read straight from its mip level (no per-row copy) by the vectorised LUT kernel.
+std::size_t renderViewport(const MipPyramid& pyramid,
+                           const LutDisplayTransform& transform,
+                           const Viewport& viewport,
+                           std::uint32_t* out,
+                           std::size_t strideInPixels,
+                           std::uint32_t background = 0xff1e1e1eu);
+
+// What renderViewport samples: the mip level, and for each viewport column the level column
+// (-1 outside the image) and each viewport row the level row (-1 outside). Also what the GPU
+// path reproduces, so both show the same pixels.
+struct ViewportSampling {
+    int level = 0;
+    std::vector<int> columns; // per viewport column
+    std::vector<int> rows;    // per viewport row
+    int firstColumn = 0;      // visible span [firstColumn, endColumn)
+    int endColumn = 0;
+};
+ViewportSampling viewportSampling(const MipPyramid& pyramid, const Viewport& viewport);
 
 // Linear RGB(A) of the level-0 pixel under an image coordinate, if inside.
 struct PixelProbe {

@@ -3,12 +3,14 @@
 #include "common/Parallel.h"
 #include "hdr/FastMath.h"
 
+#include <utility>
+
 namespace hdr::core {
 
-ImageF toSrgbSignal(const ImageF& linear)
+ImageF toSrgbSignal(ImageF linear)
 {
     const LinearColorSpace rec709{};
-    ImageF out = linear.colorSpace == rec709 ? linear : convertPrimaries(linear, rec709);
+    ImageF out = linear.colorSpace == rec709 ? std::move(linear) : convertPrimaries(linear, rec709);
     const int ch = out.channels();
     const std::size_t rowFloats = std::size_t(out.width()) * std::size_t(ch);
     parallelFor(std::size_t(out.height()), 32, [&](std::size_t y0, std::size_t y1) {

@@ -14,7 +14,9 @@
 namespace hdr::core {
 
 // Linear Rec.709 (the image's primaries are converted first if they differ) -> sRGB-encoded
-// signal in [0, 1], same channel count (alpha kept as is). Multithreaded.
-ImageF toSrgbSignal(const ImageF& linear);
+// signal in [0, 1], same channel count (alpha kept as is). Multithreaded. Pass an image you no
+// longer need with std::move: it is then encoded in place, without a copy (a 12 MP copy costs
+// about as much as the encoding itself, most of it in page faults on the new memory).
+ImageF toSrgbSignal(ImageF linear);
 
 } // namespace hdr::core

@@ -81,7 +81,7 @@ Result<ImageF> fuseMertensReference(std::span<const ImageF> images, const Merten
     for (std::size_t k = 0; k < images.size(); ++k) {
         std::vector<Plane> weightPyr(static_cast<std::size_t>(levels));
         weightPyr[0].resize(w, h);
-        weightPyr[0].pixels = weights[k];
+        weightPyr[0].pixels.assign(weights[k].begin(), weights[k].end());
         for (int l = 1; l < levels; ++l) {
             pyrDownReference(weightPyr[std::size_t(l - 1)], weightPyr[std::size_t(l)]);
         }

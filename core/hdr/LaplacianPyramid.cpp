@@ -41,39 +41,104 @@ int automaticPyramidLevels(int width, int height)
     return int(std::bit_width(shortSide)); // ⌊log2⌋ + 1
 }
 
-void pyrDown(const Plane& src, Plane& dst)
+namespace {
+
+// out[x] = Σ_i k_i · padded[2x + i] for the stride-2 horizontal pass of pyrDown (padded points at
+// the row's sample -2), with the kernel's 1/256 applied once.
+inline void horizontalDownRow(const float* __restrict padded, int outWidth, float* __restrict out)
+{
+    for (int x = 0; x < outWidth; ++x) {
+        const float* q = padded + 2 * x;
+        out[x] = ((q[0] + q[4]) + 4.0f * (q[1] + q[3]) + 6.0f * q[2]) * (1.0f / 256.0f);
+    }
+}
+
+// Fills the two samples either side of row[0 .. w) by BORDER_REFLECT_101.
+inline void padRow(float* row, int w)
+{
+    row[-2] = row[reflect101(-2, w)];
+    row[-1] = row[reflect101(-1, w)];
+    row[w] = row[reflect101(w, w)];
+    row[w + 1] = row[reflect101(w + 1, w)];
+}
+
+// One output row of pyrDown of one plane: vertical 5-tap into a row padded by two samples each
+// side, then the horizontal 5-tap with a stride-2 output; every inner loop is contiguous.
+void downRow(const Plane& src, int y, float* padded, float* out)
 {
     const int w = src.width, h = src.height;
+    const float* __restrict r0 = src.row(reflect101(2 * y - 2, h));
+    const float* __restrict r1 = src.row(reflect101(2 * y - 1, h));
+    const float* __restrict r2 = src.row(reflect101(2 * y, h));
+    const float* __restrict r3 = src.row(reflect101(2 * y + 1, h));
+    const float* __restrict r4 = src.row(reflect101(2 * y + 2, h));
+    float* __restrict v = padded + 2;
+    for (int x = 0; x < w; ++x) {
+        v[x] = (r0[x] + r4[x]) + 4.0f * (r1[x] + r3[x]) + 6.0f * r2[x];
+    }
+    padRow(v, w);
+    horizontalDownRow(padded, coarserSize(w), out);
+}
+
+// pyrDownInterleaved for a compile-time channel count, so the de-interleaving loop has a constant
+// stride and vectorises.
+template <int Channels>
+void downInterleavedRows(const float* pixels, int w, int h, Plane* dst3, std::size_t y0, std::size_t y1)
+{
+    const std::size_t rowFloats = std::size_t(w) * Channels;
+    // Vertical taps over the whole interleaved row (one contiguous loop for all channels),
+    // then a per-channel gather into the padded row of the horizontal pass.
+    std::vector<float> vertical(rowFloats), padded(std::size_t(w) + 4);
+    float* v = padded.data() + 2;
+    auto srcRow = [&](int y) { return pixels + std::size_t(reflect101(y, h)) * rowFloats; };
+    for (int y = int(y0); y < int(y1); ++y) {
+        const float* __restrict r0 = srcRow(2 * y - 2);
+        const float* __restrict r1 = srcRow(2 * y - 1);
+        const float* __restrict r2 = srcRow(2 * y);
+        const float* __restrict r3 = srcRow(2 * y + 1);
+        const float* __restrict r4 = srcRow(2 * y + 2);
+        float* __restrict vi = vertical.data();
+        for (std::size_t i = 0; i < rowFloats; ++i) {
+            vi[i] = (r0[i] + r4[i]) + 4.0f * (r1[i] + r3[i]) + 6.0f * r2[i];
+        }
+        for (int c = 0; c < 3; ++c) {
+            float* __restrict g = v;
+            for (int x = 0; x < w; ++x) {
+                g[x] = vi[std::size_t(x) * Channels + std::size_t(c)];
+            }
+            padRow(v, w);
+            horizontalDownRow(padded.data(), dst3[c].width, dst3[c].row(y));
+        }
+    }
+}
+
+} // namespace
+
+void pyrDownPlanes(const Plane* src, Plane* dst, int count)
+{
+    if (count <= 0) {
+        return;
+    }
+    const int w = src[0].width, h = src[0].height;
     const int dw = coarserSize(w), dh = coarserSize(h);
-    if (dst.width != dw || dst.height != dh) {
-        dst.resize(dw, dh);
+    for (int c = 0; c < count; ++c) {
+        if (dst[c].width != dw || dst[c].height != dh) {
+            dst[c].resize(dw, dh);
+        }
     }
     parallelFor(std::size_t(dh), kRowGrain, [&](std::size_t y0, std::size_t y1) {
-        // Vertical 5-tap into a row padded by two samples each side, then horizontal 5-tap with
-        // a stride-2 output: every inner loop is contiguous and branch-free.
         std::vector<float> padded(std::size_t(w) + 4);
-        float* v = padded.data() + 2;
         for (int y = int(y0); y < int(y1); ++y) {
-            const float* __restrict r0 = src.row(reflect101(2 * y - 2, h));
-            const float* __restrict r1 = src.row(reflect101(2 * y - 1, h));
-            const float* __restrict r2 = src.row(reflect101(2 * y, h));
-            const float* __restrict r3 = src.row(reflect101(2 * y + 1, h));
-            const float* __restrict r4 = src.row(reflect101(2 * y + 2, h));
-            for (int x = 0; x < w; ++x) {
-                v[x] = (r0[x] + r4[x]) + 4.0f * (r1[x] + r3[x]) + 6.0f * r2[x];
-            }
-            v[-2] = v[reflect101(-2, w)];
-            v[-1] = v[reflect101(-1, w)];
-            v[w] = v[reflect101(w, w)];
-            v[w + 1] = v[reflect101(w + 1, w)];
-            float* __restrict out = dst.row(y);
-            const float* __restrict p = padded.data();
-            for (int x = 0; x < dw; ++x) {
-                const float* q = p + 2 * x;
-                out[x] = ((q[0] + q[4]) + 4.0f * (q[1] + q[3]) + 6.0f * q[2]) * (1.0f / 256.0f);
+            for (int c = 0; c < count; ++c) {
+                downRow(src[c], y, padded.data(), dst[c].row(y));
             }
         }
     });
+}
+
+void pyrDown(const Plane& src, Plane& dst)
+{
+    pyrDownPlanes(&src, &dst, 1);
 }
 
 void pyrDownInterleaved(const float* pixels, int w, int h, int channels, Plane* dst3)
@@ -84,38 +149,11 @@ void pyrDownInterleaved(const float* pixels, int w, int h, int channels, Plane* 
             dst3[c].resize(dw, dh);
         }
     }
-    const std::size_t rowFloats = std::size_t(w) * std::size_t(channels);
     parallelFor(std::size_t(dh), kRowGrain, [&](std::size_t y0, std::size_t y1) {
-        // Vertical taps over the whole interleaved row (one contiguous loop for all channels),
-        // then a per-channel gather into the padded row of the horizontal pass.
-        std::vector<float> vertical(rowFloats), padded(std::size_t(w) + 4);
-        float* v = padded.data() + 2;
-        auto srcRow = [&](int y) { return pixels + std::size_t(reflect101(y, h)) * rowFloats; };
-        for (int y = int(y0); y < int(y1); ++y) {
-            const float* __restrict r0 = srcRow(2 * y - 2);
-            const float* __restrict r1 = srcRow(2 * y - 1);
-            const float* __restrict r2 = srcRow(2 * y);
-            const float* __restrict r3 = srcRow(2 * y + 1);
-            const float* __restrict r4 = srcRow(2 * y + 2);
-            float* __restrict vi = vertical.data();
-            for (std::size_t i = 0; i < rowFloats; ++i) {
-                vi[i] = (r0[i] + r4[i]) + 4.0f * (r1[i] + r3[i]) + 6.0f * r2[i];
-            }
-            for (int c = 0; c < 3; ++c) {
-                for (int x = 0; x < w; ++x) {
-                    v[x] = vi[std::size_t(x) * std::size_t(channels) + std::size_t(c)];
-                }
-                v[-2] = v[reflect101(-2, w)];
-                v[-1] = v[reflect101(-1, w)];
-                v[w] = v[reflect101(w, w)];
-                v[w + 1] = v[reflect101(w + 1, w)];
-                float* __restrict out = dst3[c].row(y);
-                const float* __restrict p = padded.data();
-                for (int x = 0; x < dw; ++x) {
-                    const float* q = p + 2 * x;
-                    out[x] = ((q[0] + q[4]) + 4.0f * (q[1] + q[3]) + 6.0f * q[2]) * (1.0f / 256.0f);
-                }
-            }
+        if (channels == 4) {
+            downInterleavedRows<4>(pixels, w, h, dst3, y0, y1);
+        } else {
+            downInterleavedRows<3>(pixels, w, h, dst3, y0, y1);
         }
     });
 }
@@ -161,22 +199,22 @@ void verticalUpRow(const Plane& coarse, int fineY, float* out)
 void horizontalUpRow(const float* coarseRow, int coarseWidth, int fineWidth, float* out)
 {
     const int n = coarseWidth;
-    // Interior: even outputs 2k for 1 <= k <= n-2, odd outputs 2k+1 for 0 <= k <= n-2.
+    const float* __restrict c = coarseRow;
+    float* __restrict o = out;
+    // Interior pairs: even output 2k and odd output 2k+1 for 1 <= k <= n-2, in one loop so that
+    // GCC vectorises it with interleaving stores.
     for (int k = 1; k < n - 1; ++k) {
-        out[2 * k] = (coarseRow[k - 1] + coarseRow[k + 1] + 6.0f * coarseRow[k]) * 0.125f;
+        o[2 * k] = (c[k - 1] + c[k + 1] + 6.0f * c[k]) * 0.125f;
+        o[2 * k + 1] = (c[k] + c[k + 1]) * 0.5f;
     }
-    for (int k = 0; k < n - 1 && 2 * k + 1 < fineWidth; ++k) {
-        out[2 * k + 1] = (coarseRow[k] + coarseRow[k + 1]) * 0.5f;
-    }
-    // Borders through the same neighbour rules as the vertical direction.
-    for (int k : {0, n - 1}) {
-        if (2 * k < fineWidth) {
-            out[2 * k] =
-                (coarseRow[upLow(k - 1, n)] + coarseRow[upHigh(k + 1, n)] + 6.0f * coarseRow[k]) * 0.125f;
-        }
+    // Borders through the same neighbour rules as the vertical direction: c[-1] = c[1], c[n] = c[n-1].
+    o[0] = (c[upLow(-1, n)] + c[upHigh(1, n)] + 6.0f * c[0]) * 0.125f;
+    if (n > 1) {
+        o[1] = (c[0] + c[1]) * 0.5f;
+        o[2 * (n - 1)] = (c[n - 2] + c[n - 1] + 6.0f * c[n - 1]) * 0.125f;
     }
     if (2 * (n - 1) + 1 < fineWidth) {
-        out[2 * (n - 1) + 1] = coarseRow[n - 1];
+        o[2 * (n - 1) + 1] = c[n - 1];
     }
 }
 
@@ -205,28 +243,30 @@ void pyrUpReference(const Plane& coarse, Plane& fine)
     }
 }
 
-void pyrUpAdd(const Plane& coarse, Plane& fine)
+void pyrUpAddPlanes(const Plane* coarse, Plane* fine, int count)
 {
-    parallelFor(std::size_t(fine.height), kRowGrain, [&](std::size_t y0, std::size_t y1) {
-        std::vector<float> vertical(std::size_t(coarse.width)), up(std::size_t(fine.width));
+    if (count <= 0) {
+        return;
+    }
+    parallelFor(std::size_t(fine[0].height), kRowGrain, [&](std::size_t y0, std::size_t y1) {
+        std::vector<float> vertical(std::size_t(coarse[0].width)), up(std::size_t(fine[0].width));
         for (int y = int(y0); y < int(y1); ++y) {
-            verticalUpRow(coarse, y, vertical.data());
-            horizontalUpRow(vertical.data(), coarse.width, fine.width, up.data());
-            float* __restrict f = fine.row(y);
-            const float* __restrict u = up.data();
-            for (int x = 0; x < fine.width; ++x) {
-                f[x] += u[x];
+            for (int c = 0; c < count; ++c) {
+                verticalUpRow(coarse[c], y, vertical.data());
+                horizontalUpRow(vertical.data(), coarse[c].width, fine[c].width, up.data());
+                float* __restrict f = fine[c].row(y);
+                const float* __restrict u = up.data();
+                for (int x = 0; x < fine[c].width; ++x) {
+                    f[x] += u[x];
+                }
             }
         }
     });
 }
 
-void PlanePyramid::build(int levelCount)
+void pyrUpAdd(const Plane& coarse, Plane& fine)
 {
-    levels.resize(std::size_t(std::max(1, levelCount)));
-    for (std::size_t l = 1; l < levels.size(); ++l) {
-        pyrDown(levels[l - 1], levels[l]);
-    }
+    pyrUpAddPlanes(&coarse, &fine, 1);
 }
 
 } // namespace hdr::core

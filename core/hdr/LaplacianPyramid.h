@@ -18,6 +18,8 @@
 // routines run in row bands on core/common/Parallel.h; the *Reference functions are plain scalar
 // loops with explicit border arithmetic, for tests.
 
+#include "common/LargeBuffer.h"
+
 #include <cstddef>
 #include <vector>
 
@@ -26,7 +28,7 @@ namespace hdr::core {
 struct Plane {
     int width = 0;
     int height = 0;
-    std::vector<float> pixels;
+    LargeVector<float> pixels; // huge-page backed when large (common/LargeBuffer.h)
 
     Plane() = default;
     Plane(int w, int h)
@@ -62,6 +64,8 @@ int automaticPyramidLevels(int width, int height);
 
 // dst = downsample(src); dst is resized to coarserSize(src.width) x coarserSize(src.height).
 void pyrDown(const Plane& src, Plane& dst);
+// The same for `count` planes of one size in one parallel pass (the channels of a colour level).
+void pyrDownPlanes(const Plane* src, Plane* dst, int count);
 void pyrDownReference(const Plane& src, Plane& dst);
 
 // Writes upsample(coarse) into `fine` (whose size it must already have).
@@ -69,6 +73,7 @@ void pyrUpReference(const Plane& coarse, Plane& fine);
 
 // fine += upsample(coarse), in place (the collapse step). `fine` keeps its size.
 void pyrUpAdd(const Plane& coarse, Plane& fine);
+void pyrUpAddPlanes(const Plane* coarse, Plane* fine, int count);
 
 // Row helpers for fused passes (one output row at a time, caller-owned scratch):
 // verticalUpRow writes the vertically interpolated coarse row for fine row y into `out`
@@ -79,12 +84,5 @@ void horizontalUpRow(const float* coarseRow, int coarseWidth, int fineWidth, flo
 // The first three channels of an interleaved image (stride `channels` floats per pixel),
 // downsampled straight into three planes: the fusion's level 1 without a planar copy of level 0.
 void pyrDownInterleaved(const float* pixels, int width, int height, int channels, Plane* dst3);
-
-// A Gaussian pyramid of one plane: levels[0] = base, levels[l + 1] = pyrDown(levels[l]).
-// Storage is reused between builds of the same size.
-struct PlanePyramid {
-    std::vector<Plane> levels;
-    void build(int levelCount); // levels[0] must be filled
-};
 
 } // namespace hdr::core

@@ -2,6 +2,8 @@
 
 #include "color/Ocio.h"
 #include "ui/Logging.h"
+#include "ui/viewer/GlDisplayRenderer.h"
+#include "ui/viewer/GlViewerSurface.h"
 
 #include <QMouseEvent>
 #include <QPainter>
@@ -22,6 +24,7 @@ struct ImageViewer::RenderRequest {
     core::DisplaySettings settings;
     core::Viewport viewport;
     double split = 0.5;
+    std::shared_ptr<core::DisplayLutCache> lutCache; // null: the exact per-pixel path
 };
 
 struct ImageViewer::RenderResult {
@@ -42,6 +45,36 @@ ImageViewer::ImageViewer(QWidget* parent)
     // One render at a time; each render is itself parallel over rows (core parallelFor).
     m_renderPool.setMaxThreadCount(1);
     connect(&m_watcher, &QFutureWatcherBase::finished, this, &ImageViewer::onRenderFinished);
+    const QByteArray wanted = qgetenv("HDR_VIEWER_PATH");
+    setRenderPath(wanted == "cpu"         ? RenderPath::CpuLut
+                  : wanted == "cpu-exact" ? RenderPath::CpuExact
+                                          : RenderPath::OpenGl);
+}
+
+ImageViewer::RenderPath ImageViewer::setRenderPath(RenderPath path)
+{
+    QString why;
+    if (path == RenderPath::OpenGl && !GlViewerSurface::contextAvailable(&why)) {
+        qCInfo(lcViewer).noquote() << "GPU viewer off:" << why << "- rendering on the CPU";
+        path = RenderPath::CpuLut;
+    }
+    if (path == RenderPath::OpenGl && !m_gl) {
+        m_gl = new GlViewerSurface(
+            this,
+            [this](GlDisplayRenderer& r, QSize size, qreal dpr) { return drawGl(r, size, dpr); },
+            [this](QPainter& p) { paintDecorations(p); });
+        m_gl->setGeometry(rect());
+        m_gl->show();
+        connect(m_gl, &GlViewerSurface::drawn, this, &ImageViewer::onGlDrawn, Qt::QueuedConnection);
+        connect(m_gl, &GlViewerSurface::failed, this, &ImageViewer::onGlFailed, Qt::QueuedConnection);
+    } else if (path != RenderPath::OpenGl && m_gl) {
+        m_gl->hide();
+        m_gl->deleteLater();
+        m_gl = nullptr;
+    }
+    m_path = path;
+    requestRender();
+    return path;
 }
 
 ImageViewer::~ImageViewer()
@@ -53,6 +86,9 @@ ImageViewer::~ImageViewer()
 void ImageViewer::setOcioConfig(std::shared_ptr<const core::OcioConfig> config)
 {
     m_ocio = std::move(config);
+    // Cached LUTs name their config by address; a new config starts a new cache (a render in
+    // flight keeps the old one alive through its request).
+    m_lutCache = std::make_shared<core::DisplayLutCache>();
     requestRender();
 }
 
@@ -128,6 +164,10 @@ void ImageViewer::requestRender()
     ++m_generation;
     m_viewport.width = width();
     m_viewport.height = height();
+    if (m_gl) {
+        m_gl->update(); // drawn in GlViewerSurface::paintGL, with the state as it is then
+        return;
+    }
     if (m_renderInFlight) {
         m_renderPending = true; // coalesced: only the latest state renders next
     } else {
@@ -142,7 +182,14 @@ void ImageViewer::startRender()
     if (!m_doc || width() <= 0 || height() <= 0) {
         return;
     }
-    RenderRequest rq{m_generation, m_doc, m_compareDoc, m_ocio, m_settings, m_viewport, m_split};
+    RenderRequest rq{m_generation,
+                     m_doc,
+                     m_compareDoc,
+                     m_ocio,
+                     m_settings,
+                     m_viewport,
+                     m_split,
+                     m_path == RenderPath::CpuExact ? nullptr : m_lutCache};
     m_renderInFlight = true;
     m_watcher.setFuture(QtConcurrent::run(&m_renderPool, [rq] { return renderFrame(rq); }));
 }
@@ -173,14 +220,12 @@ void ImageViewer::onRenderFinished()
 
 void ImageViewer::paintEvent(QPaintEvent*)
 {
+    if (m_gl) {
+        return; // the GL surface covers the viewer
+    }
     QPainter p(this);
     p.fillRect(rect(), QColor(30, 30, 30));
-    if (!m_doc) {
-        p.setPen(QColor(170, 170, 170));
-        p.drawText(rect(), Qt::AlignCenter, tr("Drop an HDR image here, or use File ▸ Open"));
-        return;
-    }
-    if (!m_frame.isNull()) {
+    if (m_doc && !m_frame.isNull()) {
         if (m_frameViewport.zoom == m_viewport.zoom && m_frameViewport.centerX == m_viewport.centerX &&
             m_frameViewport.centerY == m_viewport.centerY) {
             p.drawImage(0, 0, m_frame);
@@ -192,6 +237,16 @@ void ImageViewer::paintEvent(QPaintEvent*)
             p.setRenderHint(QPainter::SmoothPixmapTransform, s < 1.0);
             p.drawImage(QRectF(ox, oy, m_frame.width() * s, m_frame.height() * s), m_frame);
         }
+    }
+    paintDecorations(p);
+}
+
+void ImageViewer::paintDecorations(QPainter& p)
+{
+    if (!m_doc) {
+        p.setPen(QColor(170, 170, 170));
+        p.drawText(rect(), Qt::AlignCenter, tr("Drop an HDR image here, or use File ▸ Open"));
+        return;
     }
     if (m_compareDoc) {
         const int x = int(std::lround(m_split * width()));
@@ -213,6 +268,9 @@ void ImageViewer::paintEvent(QPaintEvent*)
 
 void ImageViewer::resizeEvent(QResizeEvent*)
 {
+    if (m_gl) {
+        m_gl->setGeometry(rect());
+    }
     if (m_fit) {
         updateFitViewport();
         emit zoomChanged(m_viewport.zoom);
@@ -293,6 +351,88 @@ void ImageViewer::probeAt(QPointF pos)
                      inB);
 }
 
+QImage ImageViewer::currentFrame() const
+{
+    if (m_gl) {
+        return m_frameGeneration > 0 ? m_gl->grabPlainFrame() : QImage();
+    }
+    return m_frame;
+}
+
+bool ImageViewer::frameIsCurrent() const
+{
+    if (m_gl) {
+        return m_frameGeneration > 0 && m_frameGeneration == m_generation;
+    }
+    return !m_frame.isNull() && m_frameGeneration == m_generation;
+}
+
+core::DisplaySettings ImageViewer::settingsForDocument(const core::DisplaySettings& settings,
+                                                       const ImageDocument& doc)
+{
+    core::DisplaySettings s = settings;
+    // Drago and the other statistics-driven operators need the image's own statistics (after exposure).
+    const float k = std::exp2(s.exposureEv);
+    s.toneMap.logAverageLuminance = float(std::max(1e-9, doc.stats.logAverageLuminance)) * k;
+    s.toneMap.maxLuminance = float(std::max(1e-9, doc.stats.maxLuminance)) * k;
+    return s;
+}
+
+core::Status ImageViewer::drawGl(GlDisplayRenderer& renderer, QSize deviceSize, qreal dpr)
+{
+    m_glDrawGeneration = m_generation;
+    if (!m_doc) {
+        return {};
+    }
+    QElapsedTimer timer;
+    timer.start();
+    core::Viewport vp = m_viewport;
+    vp.width = deviceSize.width();
+    vp.height = deviceSize.height();
+    vp.zoom *= dpr;
+    renderer.retainImages(m_doc->pyramid.get(), m_compareDoc ? m_compareDoc->pyramid.get() : nullptr);
+    core::Status ok =
+        renderer.draw(m_doc->pyramid, settingsForDocument(m_settings, *m_doc), m_ocio.get(), vp);
+    if (ok && m_compareDoc) {
+        const int splitX = std::clamp(int(std::lround(m_split * vp.width)), 0, vp.width);
+        ok = renderer.draw(
+            m_compareDoc->pyramid, settingsForDocument(m_settings, *m_compareDoc), m_ocio.get(), vp, splitX);
+    }
+    m_lastRenderMs = double(timer.nsecsElapsed()) / 1e6;
+    if (!ok && !core::DisplayTransform::create(m_settings, m_ocio.get(), m_doc->image().colorSpace)) {
+        // The settings are at fault (a view the config lacks...), not OpenGL: say so, stay on the GPU.
+        const QString message = QString::fromStdString(ok.error().describe());
+        if (message != m_lastError) {
+            m_lastError = message;
+            QMetaObject::invokeMethod(
+                this, [this, message] { emit renderFailed(message); }, Qt::QueuedConnection);
+        }
+        return {};
+    }
+    if (ok) {
+        m_lastError.clear();
+    }
+    return ok;
+}
+
+void ImageViewer::onGlDrawn()
+{
+    if (!m_doc) {
+        return;
+    }
+    m_frameGeneration = m_glDrawGeneration;
+    if (frameIsCurrent()) {
+        emit frameRendered();
+    }
+}
+
+void ImageViewer::onGlFailed(const QString& message)
+{
+    qCWarning(lcViewer).noquote() << message << "- the viewer renders on the CPU from now on";
+    m_frameGeneration = 0;
+    setRenderPath(RenderPath::CpuLut);
+}
+
 // Runs on the render pool: builds the transform(s) and renders the viewport (A, then B right of the split).
 std::shared_ptr<ImageViewer::RenderResult> ImageViewer::renderFrame(const RenderRequest& rq)
 {
@@ -301,35 +441,39 @@ std::shared_ptr<ImageViewer::RenderResult> ImageViewer::renderFrame(const Render
     result->viewport = rq.viewport;
     QElapsedTimer timer;
     timer.start();
-    auto transformFor = [&](const ImageDocument& doc) {
-        core::DisplaySettings s = rq.settings;
-        // Drago needs the image's own statistics (after exposure).
-        const float k = std::exp2(s.exposureEv);
-        s.toneMap.logAverageLuminance = float(std::max(1e-9, doc.stats.logAverageLuminance)) * k;
-        s.toneMap.maxLuminance = float(std::max(1e-9, doc.stats.maxLuminance)) * k;
-        return core::DisplayTransform::create(s, rq.ocio.get(), doc.image().colorSpace);
+    // Draws one document over the whole frame: through the baked LUT (exposure changes reuse it)
+    // or, without a cache, the exact per-pixel transform.
+    auto renderDocument = [&](const ImageDocument& doc, QImage& frame) -> core::Status {
+        const core::DisplaySettings s = settingsForDocument(rq.settings, doc);
+        auto* bits = reinterpret_cast<std::uint32_t*>(frame.bits());
+        const std::size_t stride = std::size_t(frame.bytesPerLine() / 4);
+        if (rq.lutCache) {
+            auto t = core::LutDisplayTransform::create(
+                s, rq.ocio.get(), doc.image().colorSpace, rq.lutCache.get());
+            if (!t) {
+                return tl::unexpected(t.error());
+            }
+            core::renderViewport(*doc.pyramid, *t, rq.viewport, bits, stride);
+        } else {
+            auto t = core::DisplayTransform::create(s, rq.ocio.get(), doc.image().colorSpace);
+            if (!t) {
+                return tl::unexpected(t.error());
+            }
+            core::renderViewport(*doc.pyramid, *t, rq.viewport, bits, stride);
+        }
+        return {};
     };
-    auto transformA = transformFor(*rq.doc);
-    if (!transformA) {
-        result->error = QString::fromStdString(transformA.error().describe());
+    QImage frame(rq.viewport.width, rq.viewport.height, QImage::Format_RGB32);
+    if (auto ok = renderDocument(*rq.doc, frame); !ok) {
+        result->error = QString::fromStdString(ok.error().describe());
         return result;
     }
-    QImage frame(rq.viewport.width, rq.viewport.height, QImage::Format_RGB32);
-    auto* bits = reinterpret_cast<std::uint32_t*>(frame.bits());
-    const std::size_t stride = std::size_t(frame.bytesPerLine() / 4);
-    core::renderViewport(*rq.doc->pyramid, *transformA, rq.viewport, bits, stride);
     if (rq.compareDoc) {
-        auto transformB = transformFor(*rq.compareDoc);
-        if (!transformB) {
-            result->error = QString::fromStdString(transformB.error().describe());
+        QImage frameB(rq.viewport.width, rq.viewport.height, QImage::Format_RGB32);
+        if (auto ok = renderDocument(*rq.compareDoc, frameB); !ok) {
+            result->error = QString::fromStdString(ok.error().describe());
             return result;
         }
-        QImage frameB(rq.viewport.width, rq.viewport.height, QImage::Format_RGB32);
-        core::renderViewport(*rq.compareDoc->pyramid,
-                             *transformB,
-                             rq.viewport,
-                             reinterpret_cast<std::uint32_t*>(frameB.bits()),
-                             std::size_t(frameB.bytesPerLine() / 4));
         const int splitX = std::clamp(int(std::lround(rq.split * rq.viewport.width)), 0, rq.viewport.width);
         for (int y = 0; y < frame.height(); ++y) {
             auto* dst = reinterpret_cast<std::uint32_t*>(frame.scanLine(y));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "display/DisplayTransform.h"
+#include "display/LutDisplayTransform.h"
 #include "display/ViewportRenderer.h"
 #include "ui/viewer/ImageDocument.h"
 
@@ -13,17 +14,26 @@
 #include <memory>
 #include <optional>
 
+class QPainter;
+
 namespace hdr::core {
 class OcioConfig;
 }
 
 namespace hdr::ui {
 
+class GlDisplayRenderer;
+class GlViewerSurface;
+
 // The tone-mapped HDR viewer. Shows image A (and optionally B side by side at a split line for
 // A/B comparison) through a display transform. Frames are rendered on a worker thread; the
 // latest request wins (a generation counter drops stale frames, requests arriving during a
 // render are coalesced into one). While a new frame renders, the previous one is drawn
 // re-projected to the new zoom/pan, so interaction never waits for the renderer.
+// Two render paths (docs/viewer.md): OpenGL, where a 3.3 context exists, draws every frame on the
+// GPU (GlDisplayRenderer: a float texture and the OCIO view as a generated shader); elsewhere
+// (the offscreen platform, no driver, or a GL failure) the CPU renders through a baked 3D LUT
+// (core::LutDisplayTransform) that exposure changes reuse.
 class ImageViewer : public QWidget {
     Q_OBJECT
 public:
@@ -49,9 +59,21 @@ public:
 
     // The last frame rendered for the current state (Format_RGB32, widget size), for tests and
     // screenshots; null before the first frame.
-    QImage currentFrame() const { return m_frame; }
-    bool frameIsCurrent() const { return !m_frame.isNull() && m_frameGeneration == m_generation; }
-    // Last render time of a full frame in milliseconds.
+    // On the GL path the frame is read back from the GPU (without the decorations).
+    QImage currentFrame() const;
+    bool frameIsCurrent() const;
+    enum class RenderPath {
+        OpenGl,  // GPU shader (where a context exists)
+        CpuLut,  // CPU, baked 3D LUT + tetrahedral interpolation
+        CpuExact // CPU, per-pixel DisplayTransform (the reference; exports use it too)
+    };
+    // The path frames take. The first is OpenGl where GlViewerSurface::contextAvailable(), else
+    // CpuLut; HDR_VIEWER_PATH=cpu / cpu-exact / gl overrides it.
+    RenderPath renderPath() const { return m_path; }
+    // Asks for a path; OpenGl falls back to CpuLut where no context exists. Returns the path taken.
+    RenderPath setRenderPath(RenderPath path);
+
+    // Last render time of a full frame in milliseconds (GL: the draw call's CPU time).
     double lastRenderMs() const { return m_lastRenderMs; }
     QString lastError() const { return m_lastError; }
 
@@ -75,6 +97,12 @@ private:
     struct RenderRequest;
     struct RenderResult;
     static std::shared_ptr<RenderResult> renderFrame(const RenderRequest& rq);
+    static core::DisplaySettings settingsForDocument(const core::DisplaySettings& settings,
+                                                     const ImageDocument& doc);
+    core::Status drawGl(GlDisplayRenderer& renderer, QSize deviceSize, qreal devicePixelRatio);
+    void paintDecorations(QPainter& p);
+    void onGlDrawn();
+    void onGlFailed(const QString& message);
 
     void requestRender();
     void startRender();
@@ -83,6 +111,9 @@ private:
     void probeAt(QPointF pos);
 
     std::shared_ptr<const core::OcioConfig> m_ocio;
+    std::shared_ptr<core::DisplayLutCache> m_lutCache = std::make_shared<core::DisplayLutCache>();
+    RenderPath m_path = RenderPath::CpuLut;
+    GlViewerSurface* m_gl = nullptr;
     DocumentPtr m_doc;
     DocumentPtr m_compareDoc;
     core::DisplaySettings m_settings;
@@ -93,7 +124,8 @@ private:
     QThreadPool m_renderPool;
     QFutureWatcher<std::shared_ptr<RenderResult>> m_watcher;
     quint64 m_generation = 0;      // bumped on every state change
-    quint64 m_frameGeneration = 0; // generation of m_frame
+    quint64 m_frameGeneration = 0; // generation of m_frame (GL: of the last frame drawn)
+    quint64 m_glDrawGeneration = 0;
     bool m_renderInFlight = false;
     bool m_renderPending = false;
     QImage m_frame;

@@ -1,5 +1,5 @@
-#include "hdr/ToneMap.h"
 #include "support/TestSupport.h"
+#include "tonemap/ToneMap.h"
 
 #include <cmath>
 #include <limits>

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <filesystem>
 #include <random>
+#include <span>
 
 using namespace hdr::core;
 namespace fs = std::filesystem;
@@ -34,7 +35,7 @@ Plane randomPlane(int w, int h, unsigned seed)
     return p;
 }
 
-float maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b)
+float maxAbsDiff(std::span<const float> a, std::span<const float> b)
 {
     float m = 0.0f;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -45,9 +46,8 @@ float maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b)
 
 float maxAbsDiff(const ImageF& a, const ImageF& b)
 {
-    std::vector<float> va(a.data(), a.data() + a.pixelCount() * a.channels());
-    std::vector<float> vb(b.data(), b.data() + b.pixelCount() * b.channels());
-    return maxAbsDiff(va, vb);
+    const auto size = std::size_t(a.pixelCount() * a.channels());
+    return maxAbsDiff(std::span<const float>(a.data(), size), std::span<const float>(b.data(), size));
 }
 
 // The demo scene photographed at `stops` and stored as an sRGB-encoded signal (clipped at 1),

@@ -6,11 +6,11 @@
 #include "hdr/CameraResponse.h"
 #include "hdr/DisplaySignal.h"
 #include "hdr/ExposureAlignment.h"
-#include "hdr/SyntheticBrackets.h"
 #include "image/DemoScene.h"
 #include "image/TransferFunction.h"
 #include "io/ExifReader.h"
 #include "io/ImageIO.h"
+#include "stacks/SyntheticBrackets.h"
 #include "support/TestSupport.h"
 
 #include <QFile>
