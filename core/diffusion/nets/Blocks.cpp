@@ -30,7 +30,7 @@ TimestepEmbeddingImpl::TimestepEmbeddingImpl(int64_t inDim, int64_t outDim, cons
 at::Tensor TimestepEmbeddingImpl::forward(const at::Tensor& x) const
 {
     at::Tensor h = linear_1->forward(x);
-    return linear_2->forward(at::silu_(h));
+    return linear_2->forward(recordingGraph(h) ? at::silu(h) : at::silu_(h));
 }
 
 ResnetBlock2DImpl::ResnetBlock2DImpl(int64_t inChannels,
@@ -98,6 +98,9 @@ at::Tensor GegluImpl::forward(const at::Tensor& x) const
     const int64_t inner = h.size(-1) / 2;
     // value = first half, gate = second half (gotcha 10); exact (erf) GELU.
     at::Tensor gate = at::gelu(h.narrow(-1, inner, inner));
+    if (recordingGraph(h)) {
+        return gate * h.narrow(-1, 0, inner); // mul_'s backward needs the gate's old value
+    }
     return gate.mul_(h.narrow(-1, 0, inner));
 }
 
@@ -132,6 +135,10 @@ BasicTransformerBlockImpl::BasicTransformerBlockImpl(int64_t dim,
 at::Tensor BasicTransformerBlockImpl::forward(const at::Tensor& x, const at::Tensor& context) const
 {
     at::Tensor h = attn1->forward(norm1->forward(x)).add_(x);
+    if (recordingGraph(h)) { // layer norm saves its input for the backward pass
+        h = h + attn2->forward(norm2->forward(h), context);
+        return h + ff->forward(norm3->forward(h));
+    }
     h.add_(attn2->forward(norm2->forward(h), context));
     h.add_(ff->forward(norm3->forward(h)));
     return h;

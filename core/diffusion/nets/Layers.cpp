@@ -123,7 +123,7 @@ at::Tensor GroupNormImpl::forward(const at::Tensor& x) const
 at::Tensor GroupNormImpl::forwardSilu(const at::Tensor& x) const
 {
     at::Tensor y = groupNormAccurate(x, groups, weight, bias, eps);
-    return at::silu_(y).to(x.scalar_type());
+    return (recordingGraph(y) ? at::silu(y) : at::silu_(y)).to(x.scalar_type());
 }
 
 LayerNormImpl::LayerNormImpl(int64_t dim_, double eps_, const at::TensorOptions& options)

@@ -9,10 +9,19 @@
 #include <torch/nn/pimpl.h>
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <cstdint>
 
 namespace hdr::diffusion {
+
+// Whether autograd records operations on `t` (training: GM-Diffusion's stage-2 step). The
+// inference paths update activations in place to save memory; where a backward pass needs the
+// overwritten value, they take the out-of-place form while recording.
+inline bool recordingGraph(const at::Tensor& t)
+{
+    return at::GradMode::is_enabled() && t.requires_grad();
+}
 
 // Counts FLOPs (2 per multiply-add) of convolutions, linear layers and attention matmuls while
 // active, for benchmark reports. Process-wide; off by default (one relaxed atomic load per layer).

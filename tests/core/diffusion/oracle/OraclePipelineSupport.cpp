@@ -97,7 +97,8 @@ SdxlMicroConditioning caseMicroConditioning(const OracleCase& c)
     m.negativeCropTopLeft = pairOf(c, "negative_crops_coords_top_left");
     m.negativeTargetSize = pairOf(c, "negative_target_size");
     if (const nlohmann::json* a = caseValue(c, "aesthetic_score")) m.aestheticScore = a->get<double>();
-    if (const nlohmann::json* a = caseValue(c, "negative_aesthetic_score")) m.negativeAestheticScore = a->get<double>();
+    if (const nlohmann::json* a = caseValue(c, "negative_aesthetic_score"))
+        m.negativeAestheticScore = a->get<double>();
     return m;
 }
 

@@ -18,7 +18,8 @@ namespace hdr::test::oracle {
 using hdr::core::unwrap;
 
 // The family's folder under the oracle's models/, loaded in the case's dtype.
-std::shared_ptr<diffusion::StableDiffusionModel> openOracleModel(const OracleCase& c, const std::string& family);
+std::shared_ptr<diffusion::StableDiffusionModel> openOracleModel(const OracleCase& c,
+                                                                 const std::string& family);
 
 // The case's scheduler_config with its class, set to num_inference_steps.
 std::unique_ptr<diffusion::Scheduler> oracleScheduler(const OracleCase& c);

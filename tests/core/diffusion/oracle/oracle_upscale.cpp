@@ -27,7 +27,8 @@ void runRrdbForward(const OracleCase& c, OracleReport& report)
             model.info.config.numBlock != cfg.at("num_block").get<int64_t>() ||
             model.info.config.numFeat != cfg.at("num_feat").get<int64_t>() ||
             model.info.config.numGrowCh != cfg.at("num_grow_ch").get<int64_t>()) {
-            report.fail(file.get<std::string>() + ": the shape read from the weights differs from the case's config");
+            report.fail(file.get<std::string>() +
+                        ": the shape read from the weights differs from the case's config");
         }
         c10::InferenceMode guard;
         report.expectClose("y (" + file.get<std::string>() + ")", model.net->forward(x), expected, 5e-5);
@@ -81,13 +82,15 @@ void runEnhance(const OracleCase& c, OracleReport& report)
     if (c.has("debug.output_float_notile")) {
         RealEsrganOptions whole = options;
         whole.tile = 0;
-        report.expectClose("output_float_notile",
-                           enhanceWithRealEsrgan(*model.net,
-                                                 input.slice(2, 0, 3).expand({-1, -1, 3}).permute({2, 0, 1}).unsqueeze(0).contiguous(),
-                                                 whole,
-                                                 hdr::core::nullJobContext()),
-                           c.tensor("debug.output_float_notile"),
-                           1e-4);
+        report.expectClose(
+            "output_float_notile",
+            enhanceWithRealEsrgan(
+                *model.net,
+                input.slice(2, 0, 3).expand({-1, -1, 3}).permute({2, 0, 1}).unsqueeze(0).contiguous(),
+                whole,
+                hdr::core::nullJobContext()),
+            c.tensor("debug.output_float_notile"),
+            1e-4);
     }
     if (c.has("out.output_outscale")) {
         const double outscale = cfg.at("outscale").get<double>();
@@ -100,13 +103,17 @@ void runEnhance(const OracleCase& c, OracleReport& report)
         at::Tensor ours;
         if (range == 255.0) {
             std::vector<std::uint8_t> pixels(std::size_t(flat.numel()));
-            for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = std::uint8_t(flat[int64_t(i)].item<int>());
-            const auto resized = hdr::core::resizeLanczos4OpenCv8(pixels, int(q.size(1)), int(q.size(0)), ch, nw, nh);
+            for (std::size_t i = 0; i < pixels.size(); ++i)
+                pixels[i] = std::uint8_t(flat[int64_t(i)].item<int>());
+            const auto resized =
+                hdr::core::resizeLanczos4OpenCv8(pixels, int(q.size(1)), int(q.size(0)), ch, nw, nh);
             ours = at::tensor(std::vector<int>(resized.begin(), resized.end())).view({nh, nw, ch});
         } else {
             std::vector<std::uint16_t> pixels(std::size_t(flat.numel()));
-            for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = std::uint16_t(flat[int64_t(i)].item<int>());
-            const auto resized = hdr::core::resizeLanczos4OpenCv16(pixels, int(q.size(1)), int(q.size(0)), ch, nw, nh);
+            for (std::size_t i = 0; i < pixels.size(); ++i)
+                pixels[i] = std::uint16_t(flat[int64_t(i)].item<int>());
+            const auto resized =
+                hdr::core::resizeLanczos4OpenCv16(pixels, int(q.size(1)), int(q.size(0)), ch, nw, nh);
             ours = at::tensor(std::vector<int>(resized.begin(), resized.end())).view({nh, nw, ch});
         }
         report.expectClose("output_outscale", ours.view(expected.sizes()), expected, 1.0);

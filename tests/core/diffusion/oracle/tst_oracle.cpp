@@ -11,6 +11,11 @@
 
 #include <QtTest>
 
+#include <optional>
+#include <set>
+
+#include <map>
+
 #include <chrono>
 #include <functional>
 
@@ -51,11 +56,55 @@ private slots:
     // fp32 references. Stated tolerance: max|diff| <= 5% of max|expected| for every output and
     // intermediate. bf16 keeps 8 significant bits (0.4% per rounding) and the errors add up over
     // the layers; measured on the public cases: text encoders 1.8%, UNets 2.4%, VAEs 3.7%.
+    //
+    // Kinds the bf16 run does not cover, and why (printed with the run, so the coverage is stated):
+    static const std::map<std::string, std::string>& bf16Exclusions()
+    {
+        static const std::map<std::string, std::string> reasons = {
+            {"tokenizer", "no weights: integer ids, identical in every dtype"},
+            {"scheduler", "no weights: the schedulers compute in fp32/fp64 whatever the model dtype"},
+            {"pipeline_",
+             "many sampler steps feed bf16 rounding back into the latents; the stored "
+             "references are fp32 runs, so the drift is not a conformance signal "
+             "(the networks themselves are covered per kind)"},
+            {"gm_tone_mapping", "no network: tone-mapping arithmetic, in fp32 whatever the model dtype"},
+            {"gm_txt2hdr", "as pipeline: a multi-step sampling loop"},
+            {"gm_sdr2hdr", "as pipeline: a multi-step sampling loop"},
+            {"sdxl_refiner_handoff", "as pipeline: a multi-step sampling loop"},
+            {"sdxl_refiner_img2img", "as pipeline: a multi-step sampling loop"},
+            {"gm_train_loss",
+             "training runs in fp32 (AMP autocast is the trainer's own option); "
+             "gradients of bf16 weights are not what the oracle records"},
+            {"rrdbnet_forward", "ESRGAN runs in fp32 in the app (no bf16 option)"},
+            {"realesrganer_enhance", "ESRGAN runs in fp32 in the app (no bf16 option)"},
+        };
+        return reasons;
+    }
+
+    // The reason `kind` is not run in bf16 (kinds ending in '_' in the table are prefixes), or none.
+    static std::optional<std::string> bf16Exclusion(const std::string& kind)
+    {
+        for (const auto& [key, why] : bf16Exclusions()) {
+            if (kind == key || (key.back() == '_' && kind.rfind(key, 0) == 0)) {
+                return why;
+            }
+        }
+        return std::nullopt;
+    }
+
     void runCaseBf16_data()
     {
-        addCaseRows([](const std::string& kind) {
-            return kind == "text_encoder" || kind == "unet" || kind == "vae";
+        std::set<std::string> skipped;
+        addCaseRows([&](const std::string& kind) {
+            const bool covered = !bf16Exclusion(kind);
+            if (!covered) {
+                skipped.insert(kind);
+            }
+            return covered;
         });
+        for (const auto& kind : skipped) {
+            qInfo("bf16 run: kind %s not run: %s", kind.c_str(), bf16Exclusion(kind)->c_str());
+        }
     }
 
     void runCaseBf16()
