@@ -21,7 +21,7 @@ for f in "${train[@]}"; do args+=(--hdr "$data/$f"); done
 
 OMP_NUM_THREADS=2 "$cli" itm train "${args[@]}" --val-hdr "$data/pairs/MtTamNorth.exr" \
     --min-size 0 --max-size 384 --variants 6 --srgb-camera --tile 96 --batch 6 --batches 40 --scale-jitter 1.5 \
-    --base-channels 16 --alpha 0.5 --epochs 12 --lr 3e-3 --min-lr 1e-4 --warmup 20 --clip-grad 1.0 \
+    --base-channels 16 --alpha 0.5 --epochs 30 --lr 2e-3 --min-lr 1e-4 --warmup 20 --clip-grad 1.0 \
     --val-batches 4 --viz-samples 2 --seed 1 --runs "$runs" --tag itm_default \
     --notes "default LDR->HDR model: packaging/train-default-itm.sh"
 run="$(ls -1d "$runs"/*_itm_default* | tail -n 1)"

@@ -49,7 +49,7 @@ struct ItmDataOptions {
     int minSize = 1024;               // skip images whose shorter side is smaller (0: keep all)
     int maxSize = 0;                  // box-downscale so the longer side is at most this (0: keep)
     int synthVariants = 4;            // LDR variants (curve, exposure, JPEG) per HDR file
-    bool srgbCameraOnly = false; // synthesise with the sRGB curve only (what 8-bit files declare)
+    bool srgbCameraOnly = false;      // synthesise with the sRGB curve only (what 8-bit files declare)
     double validationFraction = 0.15; // of the pairs, when no validation files are given
     int tile = 64;                    // training tile (px, multiple of 4)
     int batchSize = 8;

@@ -74,7 +74,8 @@ core::Status addSynthesised(const fs::path& file,
     for (int v = 0; v < o.synthVariants; ++v) {
         const std::uint64_t seed =
             hashName(file.filename().string()) ^ (o.seed * 0x9E3779B97F4A7C15ull) ^ std::uint64_t(v);
-        auto pair = synthesisePair(*scene, seed, o.srgbCameraOnly ? CameraCurves::SrgbOnly : CameraCurves::All);
+        auto pair =
+            synthesisePair(*scene, seed, o.srgbCameraOnly ? CameraCurves::SrgbOnly : CameraCurves::All);
         if (!pair) {
             return tl::unexpected(pair.error());
         }

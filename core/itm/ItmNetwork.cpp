@@ -22,13 +22,6 @@ torch::Tensor act(const torch::Tensor& x)
     return F::leaky_relu(x, F::LeakyReLUFuncOptions().negative_slope(0.1));
 }
 
-// Softplus⁻¹(y) = y + log(−expm1(−y)), for y > 0 (clamped away from 0).
-torch::Tensor inverseSoftplus(const torch::Tensor& y)
-{
-    const auto c = y.clamp_min(1e-4);
-    return c + torch::log(-torch::expm1(-c));
-}
-
 } // namespace
 
 DilatedResidualBlockImpl::DilatedResidualBlockImpl(int channels, int dilation)
@@ -68,7 +61,9 @@ ItmNetImpl::ItmNetImpl(const ItmNetConfig& config)
 
 namespace {
 // Display-encoded level above which a pixel counts as (nearly) clipped; HDRCNN uses 0.95.
-constexpr double kHighlightThreshold = 0.9;
+constexpr double kHighlightThreshold = 0.95;
+// Softplus(0 - 6) = 0.0025: the residual branch starts at zero, its additions start near zero.
+constexpr double kResidualStart = 6.0;
 } // namespace
 
 torch::Tensor ItmNetImpl::forward(const torch::Tensor& x)
@@ -87,19 +82,19 @@ torch::Tensor ItmNetImpl::forward(const torch::Tensor& x)
     m = m + act(global->forward(m.mean({2, 3}, /*keepdim=*/true)));
     const auto d2 = dec2->forward(act(up2->forward(up(m))) + e2);
     const auto d1 = dec1->forward(act(up1->forward(up(d2))) + e1);
-    // Three channels add before the Softplus, three scale after it (log gain): clipped highlights
-    // need gains of 10-1000x, which an additive residual alone reaches only after many steps.
     const auto residual = tail->forward(d1).to(torch::kFloat32);
-    const auto added = residual.narrow(1, 0, 3);
-    const auto logGain = residual.narrow(1, 3, 3).clamp(-12.0, 12.0);
     const auto linear32 = linear.to(torch::kFloat32);
-    const auto expanded = F::softplus(added + inverseSoftplus(linear32)) * torch::exp(logGain);
     // Only pixels near clipping are predicted (HDRCNN's blend, Eilertsen et al. 2017): below the
-    // threshold the 8-bit value is the measurement, and the inverse camera curve is already right;
-    // a network that touches them only adds noise there.
+    // threshold the 8-bit value is the measurement and the inverse camera curve is already right;
+    // a network that touches those pixels only adds noise. Above it, clipping only ever lost
+    // light, so the prediction can only add: an offset (a clipped channel may be 0 in the LDR)
+    // and a log gain (highlights need 10-1000x). Both start near 0: the untrained network is
+    // close to the inverse-gamma expansion.
     const auto brightest = std::get<0>(encoded.to(torch::kFloat32).max(1, /*keepdim=*/true));
     const auto mask = ((brightest - kHighlightThreshold) / (1.0 - kHighlightThreshold)).clamp(0.0, 1.0);
-    return linear32 + mask * (expanded - linear32);
+    const auto offset = F::softplus(residual.narrow(1, 0, 3) - kResidualStart);
+    const auto logGain = F::softplus(residual.narrow(1, 3, 3) - kResidualStart).clamp_max(12.0);
+    return (linear32 + mask * offset) * torch::exp(mask * logGain);
 }
 
 torch::Tensor hybridLoss(const torch::Tensor& prediction, const torch::Tensor& target, float alpha)

@@ -35,7 +35,8 @@ float luminancePercentile(const core::ImageF& image, double p)
 
 } // namespace
 
-core::Result<SynthesisedPair> synthesisePair(const core::ImageF& input, std::uint64_t seed, CameraCurves curves)
+core::Result<SynthesisedPair>
+synthesisePair(const core::ImageF& input, std::uint64_t seed, CameraCurves curves)
 {
     return core::guarded(core::ErrorCode::InvalidArgument, "synthesised pair", [&] {
         core::ImageF scene = core::withChannels(input, 3);
@@ -54,9 +55,9 @@ core::Result<SynthesisedPair> synthesisePair(const core::ImageF& input, std::uin
         core::BracketParams params;
         const double curvePick = unit(rng);
         params.response = curves == CameraCurves::SrgbOnly ? core::ResponseCurve::Srgb
-                          : curvePick < 0.4                 ? core::ResponseCurve::Srgb
-                          : curvePick < 0.7 ? core::ResponseCurve::Gamma
-                                            : core::ResponseCurve::Film;
+                          : curvePick < 0.4                ? core::ResponseCurve::Srgb
+                          : curvePick < 0.7                ? core::ResponseCurve::Gamma
+                                                           : core::ResponseCurve::Film;
         params.gamma = float(1.8 + 0.8 * unit(rng));
         // Exposure puts the anchor at the sensor value whose code is 1 − headroom.
         const double targetCode = 1.0 - headroom;

@@ -69,9 +69,23 @@ private slots:
         const auto x = torch::rand({2, 3, 20, 24}) * 0.98 + 0.01;
         const auto y = net->forward(x);
         QCOMPARE(y.sizes(), x.sizes());
-        QVERIFY(torch::allclose(y, x, 1e-4, 1e-5));
+        // Below the highlight mask (display level 0.95) every pixel is its inverse-gamma value,
+        // exactly; near clipping the untrained additions are tiny (softplus(-6) = 0.25 %).
+        const auto brightest = std::get<0>(x.pow(1.0 / 2.2).max(1, true)).expand_as(x);
+        const auto below = brightest < 0.95;
+        QVERIFY(torch::equal(y.masked_select(below), x.masked_select(below)));
+        // Above it, the zero tail gives offset = log gain = softplus(-6) scaled by the mask:
+        // y - x lies in [0, (x + s)e^s - x].
+        const double s = std::log1p(std::exp(-6.0));
+        const auto bound = (x + s) * std::exp(s) - x + 1e-6;
+        QVERIFY(((y - x) >= -1e-6).all().item<bool>());
+        QVERIFY(((y - x) <= bound).all().item<bool>());
         net->tail->weight.data().normal_(0.0, 1.0);
-        QVERIFY(net->forward(x).min().item<float>() >= 0.0f);
+        const auto trained = net->forward(x);
+        QVERIFY(trained.min().item<float>() >= 0.0f);
+        // A clipped highlight only ever gains light.
+        QVERIFY((trained - x).min().item<float>() >= 0.0f);
+        QVERIFY(torch::equal(trained.masked_select(below), x.masked_select(below)));
         // The network size budget of the shipped model (base 16): well under 2 MB of float32.
         itm::ItmNet shipped(itm::ItmNetConfig{});
         std::int64_t params = 0;
