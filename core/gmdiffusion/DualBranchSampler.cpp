@@ -61,12 +61,13 @@ DualBranchLatents denoiseDualBranch(UNet2DConditionModelImpl& sdrUnet,
     }
     const bool cfg = options.guidanceScale > 1.0;
     if (cfg && !prompt.uncond.defined()) {
-        throwError(ErrorCode::InvalidArgument, "guidance > 1 needs unconditional (negative) prompt embeddings");
+        throwError(ErrorCode::InvalidArgument,
+                   "guidance > 1 needs unconditional (negative) prompt embeddings");
     }
     const auto& timesteps = sdrScheduler.timesteps();
     const auto sdrDtype = sdrUnet.dtype(), gmDtype = gmUnet.dtype();
-    const at::Tensor sdrContext = (cfg ? at::cat({prompt.uncond, prompt.cond}) : prompt.cond)
-                                      .to(sdrLatents.device(), sdrDtype);
+    const at::Tensor sdrContext =
+        (cfg ? at::cat({prompt.uncond, prompt.cond}) : prompt.cond).to(sdrLatents.device(), sdrDtype);
     const at::Tensor gmContext = prompt.cond.to(sdrLatents.device(), gmDtype);
     const int first = options.firstStepIndex;
     const int count = int(timesteps.size()) - first;
@@ -76,7 +77,8 @@ DualBranchLatents denoiseDualBranch(UNet2DConditionModelImpl& sdrUnet,
         DualBranchStep step;
         step.index = i;
         step.timestep = timesteps[i];
-        step.sdrUnetInput = sdrScheduler.scaleModelInput(cfg ? at::cat({sdrLatents, sdrLatents}) : sdrLatents, i);
+        step.sdrUnetInput =
+            sdrScheduler.scaleModelInput(cfg ? at::cat({sdrLatents, sdrLatents}) : sdrLatents, i);
         at::Tensor eps = sdrUnet.forward(step.sdrUnetInput.to(sdrDtype), t, sdrContext).to(at::kFloat);
         step.sdrNoisePred = cfg ? guided(eps, options.guidanceScale) : eps;
         step.sdrX0 = sdrScheduler.predictOriginal(step.sdrNoisePred, i, sdrLatents);
@@ -109,7 +111,8 @@ at::Tensor denoiseGainMapFromSdr(UNet2DConditionModelImpl& gmUnet,
     checkFirstStep(scheduler, options.firstStepIndex);
     const bool cfg = options.guidanceScale > 1.0;
     if (cfg && !prompt.uncond.defined()) {
-        throwError(ErrorCode::InvalidArgument, "guidance > 1 needs unconditional (negative) prompt embeddings");
+        throwError(ErrorCode::InvalidArgument,
+                   "guidance > 1 needs unconditional (negative) prompt embeddings");
     }
     const auto& timesteps = scheduler.timesteps();
     const auto dtype = gmUnet.dtype();
@@ -125,8 +128,8 @@ at::Tensor denoiseGainMapFromSdr(UNet2DConditionModelImpl& gmUnet,
         step.timestep = timesteps[i];
         const at::Tensor one = at::cat({sdr, scheduler.scaleModelInput(gmLatents, i)}, 1);
         step.gmUnetInput = cfg ? at::cat({one, one}) : one;
-        const at::Tensor eps = gmUnet.forward(step.gmUnetInput.to(dtype), timestepTensor(timesteps[i]), context)
-                                   .to(at::kFloat);
+        const at::Tensor eps =
+            gmUnet.forward(step.gmUnetInput.to(dtype), timestepTensor(timesteps[i]), context).to(at::kFloat);
         step.gmNoisePred = cfg ? guided(eps, options.guidanceScale) : eps;
         gmLatents = scheduler.step(step.gmNoisePred, i, gmLatents, noise).prevSample;
         step.gmLatents = gmLatents;

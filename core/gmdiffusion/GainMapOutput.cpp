@@ -1,6 +1,7 @@
 #include "gmdiffusion/GainMapOutput.h"
 
 #include "common/OutputSet.h"
+#include "image/DisplayImage.h"
 #include "image/TransferFunction.h"
 #include "io/ImageIO.h"
 #include "io/UltraHdr.h"
@@ -41,6 +42,22 @@ std::vector<PlannedFile> plan(const GainMapOutputSettings& s)
     return files;
 }
 
+// GM values in [0, 1] stored as the PNG's 16-bit code values themselves (rounded), with no
+// encode/decode round trip that could move them (the sRGB tag only tells viewers how to show it).
+core::DisplayImage16 gainMapCodes(const ImageF& gainMap)
+{
+    core::DisplayImage16 out;
+    out.width = gainMap.width();
+    out.height = gainMap.height();
+    out.channels = 3;
+    out.pixels.resize(std::size_t(out.width) * std::size_t(out.height) * 3);
+    for (std::size_t i = 0; i < out.pixels.size(); ++i) {
+        const float v = std::clamp(gainMap.data()[i], 0.0f, 1.0f);
+        out.pixels[i] = std::uint16_t(std::lround(v * 65535.0f));
+    }
+    return out;
+}
+
 // Display values -> the linear values whose sRGB encoding they are (so a default PNG write
 // stores exactly these code values).
 ImageF asSrgbLinear(const ImageF& display)
@@ -57,13 +74,13 @@ ImageF asSrgbLinear(const ImageF& display)
 // channel like GM, offsets 1/64 like Eq. (1), so any standard decoder reproduces Eq. (1) up to the
 // map's 8-bit quantisation (io/UltraHdr.h encodeUltraHdr).
 core::Status writeGainMapUltraHdr(const ImageF& sdr,
-                                   const ImageF& hdr,
-                                   const GainMapOutputSettings& s,
-                                   const std::filesystem::path& path)
+                                  const ImageF& hdr,
+                                  const GainMapOutputSettings& s,
+                                  const std::filesystem::path& path)
 {
     core::UltraHdrWriteOptions options;
     options.quality = s.jpegQuality;
-    options.gainMapQuality = std::max(s.jpegQuality, 95);
+    options.gainMapQuality = 100;
     options.encode.channels = 3;
     options.encode.offsetSdr = options.encode.offsetHdr = 1.0f / 64;
     options.overwrite = true; // the staged file is ours
@@ -148,7 +165,8 @@ core::Result<std::vector<std::filesystem::path>> writeGainMapOutputs(const Image
             } else if (f.kind == "hdr") {
                 ImageF written = hdr;
                 const float scale = float(1.0 / (settings.qmax + 1.0));
-                for (std::size_t i = 0, n = std::size_t(written.pixelCount()) * std::size_t(written.channels());
+                for (std::size_t i = 0,
+                                 n = std::size_t(written.pixelCount()) * std::size_t(written.channels());
                      i < n;
                      ++i) {
                     written.data()[i] *= scale;
@@ -162,7 +180,7 @@ core::Result<std::vector<std::filesystem::path>> writeGainMapOutputs(const Image
             } else if (f.kind == "gainmap") {
                 o.format = core::FileFormat::Png;
                 o.sampleType = core::SampleType::U16;
-                status = core::writeImage(asSrgbLinear(gainMap), staged, o);
+                status = core::writeDisplayImage(gainMapCodes(gainMap), staged, o);
             } else if (f.kind == "jpg") {
                 status = writeGainMapUltraHdr(sdr, hdr, settings, staged);
             } else {

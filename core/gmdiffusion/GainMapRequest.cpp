@@ -8,6 +8,7 @@
 #include "generate/PreparedGeneration.h"
 #include "gmdiffusion/DualBranchSampler.h"
 #include "gmdiffusion/GainMapOutput.h"
+#include "modelsettings/ModelSettingInfo.h"
 
 #include <c10/core/InferenceMode.h>
 
@@ -21,14 +22,6 @@ using core::ErrorCode;
 using core::ImageF;
 
 namespace {
-
-ImageF imageOf(const at::Tensor& nhwc)
-{
-    const at::Tensor t = nhwc.to(at::kCPU, at::kFloat).contiguous();
-    ImageF image(int(t.size(1)), int(t.size(0)), 3);
-    std::memcpy(image.data(), t.data_ptr<float>(), std::size_t(t.numel()) * sizeof(float));
-    return image;
-}
 
 // Both branches side by side (SDR | gain map), so one preview frame shows the two.
 core::PreviewFrame sideBySide(const core::PreviewFrame& left, const core::PreviewFrame& right)
@@ -89,26 +82,28 @@ spec::RequestSpec<GainMapRequest> makeSpec()
            .min = 0,
            .max = 100000,
            .minExclusive = true});
-    s.add(&GainMapRequest::outputDir,
-          {.key = "output", .label = "Output folder", .valueName = "DIR", .help = "output folder", .group = "Output", .json = false},
-          [](const GainMapRequest& r) -> std::optional<std::string> {
-              if (r.outputDir.empty()) return "Choose an output folder.";
-              return std::nullopt;
-          });
+    s.add(&GainMapRequest::outputDir, modelsettings::outputFolder(), [](const GainMapRequest& r) {
+        return modelsettings::checkOutputFolder(r.outputDir);
+    });
     s.add(&GainMapRequest::formats,
           {.key = "format",
            .label = "Outputs",
            .valueName = "LIST",
-           .help = "exr (scene-linear), hdr (the research code's HDR/(qmax+1)), sdr (PNG), gainmap (PNG), jpg (Ultra HDR)",
+           .help = "exr (scene-linear), hdr (the research code's HDR/(qmax+1)), sdr (PNG), gainmap (PNG), "
+                   "jpg (Ultra HDR)",
            .group = "Output",
            .choices = {"exr", "hdr", "sdr", "gainmap", "jpg"},
            .minCount = 1});
     s.add(&GainMapRequest::jpegQuality,
-          {.key = "quality", .label = "JPEG quality", .valueName = "Q", .help = "Ultra HDR JPEG quality", .group = "Output", .min = 1, .max = 100});
-    s.add(&GainMapRequest::json,
-          {.key = "json", .label = "JSON sidecar", .help = "write the JSON sidecar", .group = "Output", .json = false});
-    s.add(&GainMapRequest::overwrite,
-          {.key = "overwrite", .label = "Overwrite", .help = "replace existing files", .group = "Output", .json = false});
+          {.key = "quality",
+           .label = "JPEG quality",
+           .valueName = "Q",
+           .help = "Ultra HDR JPEG quality",
+           .group = "Output",
+           .min = 1,
+           .max = 100});
+    s.add(&GainMapRequest::json, modelsettings::jsonSidecar());
+    s.add(&GainMapRequest::overwrite, modelsettings::overwrite());
     s.rule([](const GainMapRequest& r) -> std::optional<std::string> {
         if (!r.initImage.empty()) {
             return "Gain-map diffusion takes no init image; for SDR -> HDR give the SDR image instead.";
@@ -127,10 +122,11 @@ GainMapOutcome run(const GainMapRequest& r, core::JobContext& job, const GainMap
     job.setProgress(0.0, "Loading models");
     auto sdrModel = openRequestModel(r.model, r.configDir, r.tokenizerDir, r.dtype, r.device);
     if (sdrModel->arch() != ModelArch::SD15) {
-        core::throwError(ErrorCode::InvalidArgument,
-                         std::string("the SDR model must be Stable Diffusion 1.5 (GM-Diffusion's base), not ") +
-                             nameOf(sdrModel->arch()),
-                         r.model.string());
+        core::throwError(
+            ErrorCode::InvalidArgument,
+            std::string("the SDR model must be Stable Diffusion 1.5 (GM-Diffusion's base), not ") +
+                nameOf(sdrModel->arch()),
+            r.model.string());
     }
     auto gmModel = openRequestModel(r.gmModel, r.configDir, r.tokenizerDir, r.dtype, r.device);
     if (gmModel->arch() != ModelArch::SD15GM) {
@@ -168,8 +164,8 @@ GainMapOutcome run(const GainMapRequest& r, core::JobContext& job, const GainMap
             ++outcome.gmUnetCalls;
             job.publishPreview(latentPreview(step.gmLatents, LatentFormat::SD15));
         };
-        gmLatents =
-            denoiseGainMapFromSdr(*gmUnet, *gmScheduler, sdrLatent, start0, prepared.prompt, options, &noise, job);
+        gmLatents = denoiseGainMapFromSdr(
+            *gmUnet, *gmScheduler, sdrLatent, start0, prepared.prompt, options, &noise, job);
         sdrLatents = sdrLatent;
     } else {
         UNet2DConditionModel sdrUnet = core::unwrap(sdrModel->unet());
@@ -181,8 +177,16 @@ GainMapOutcome run(const GainMapRequest& r, core::JobContext& job, const GainMap
             job.publishPreview(sideBySide(latentPreview(step.sdrX0, LatentFormat::SD15),
                                           latentPreview(step.gmLatents, LatentFormat::SD15)));
         };
-        DualBranchLatents both = denoiseDualBranch(
-            *sdrUnet, *gmUnet, *sdrScheduler, *gmScheduler, start0, start0.clone(), prepared.prompt, options, &noise, job);
+        DualBranchLatents both = denoiseDualBranch(*sdrUnet,
+                                                   *gmUnet,
+                                                   *sdrScheduler,
+                                                   *gmScheduler,
+                                                   start0,
+                                                   start0.clone(),
+                                                   prepared.prompt,
+                                                   options,
+                                                   &noise,
+                                                   job);
         sdrLatents = both.sdr;
         gmLatents = both.gm;
     }
@@ -194,8 +198,8 @@ GainMapOutcome run(const GainMapRequest& r, core::JobContext& job, const GainMap
         gmModel->release(Component::Unet);
     }
     GainMapImages images;
-    images.sdr = imageOf(decodeLatents(*vae, sdrLatents, &job, prepared.vaeTileLatent)[0]);
-    images.gainMap = imageOf(decodeLatents(*vae, gmLatents, &job, prepared.vaeTileLatent)[0]);
+    images.sdr = imageFromDisplayTensor(decodeLatents(*vae, sdrLatents, &job, prepared.vaeTileLatent)[0]);
+    images.gainMap = imageFromDisplayTensor(decodeLatents(*vae, gmLatents, &job, prepared.vaeTileLatent)[0]);
     images.hdr = core::unwrap(
         core::gmDiffusionToHdr(images.sdr, images.gainMap, core::GmDiffusionParams{float(r.qmax)}));
     for (std::size_t i = 0, n = std::size_t(images.hdr.pixelCount()) * 3; i < n; ++i) {
@@ -223,7 +227,8 @@ GainMapOutcome run(const GainMapRequest& r, core::JobContext& job, const GainMap
     record["gmUnetCalls"] = outcome.gmUnetCalls;
     outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     record["generationSeconds"] = outcome.seconds;
-    outcome.files = core::unwrap(writeGainMapOutputs(images.sdr, images.gainMap, images.hdr, record, out, job));
+    outcome.files =
+        core::unwrap(writeGainMapOutputs(images.sdr, images.gainMap, images.hdr, record, out, job));
     outcome.stamp = out.stamp;
     return outcome;
 }
@@ -248,7 +253,8 @@ const spec::RequestSpec<GainMapRequest>& gainMapRequestSpec()
 core::Result<GainMapOutcome>
 runGainMapDiffusion(const GainMapRequest& request, core::JobContext& job, const GainMapCallbacks& callbacks)
 {
-    return core::guarded(ErrorCode::Internal, request.model.string(), [&] { return run(request, job, callbacks); });
+    return core::guarded(
+        ErrorCode::Internal, request.model.string(), [&] { return run(request, job, callbacks); });
 }
 
 } // namespace hdr::diffusion

@@ -24,7 +24,7 @@ namespace hdr::diffusion {
 struct GainMapRequest : DiffusionSettings {
     GainMapRequest(); // the research scripts' defaults
 
-    std::filesystem::path gmModel; // the gain-map UNet (8 input channels)
+    std::filesystem::path gmModel;  // the gain-map UNet (8 input channels)
     std::filesystem::path sdrImage; // SDR -> HDR: the input image (empty: text -> HDR)
     double qmax = 99.0;             // peak gain - 1 (the research code's 9 / 49 / 99)
     // Output
@@ -56,7 +56,8 @@ struct GainMapCallbacks {
     std::function<void(const GainMapImages&)> onImages; // once decoded, before the files are written
 };
 
-core::Result<GainMapOutcome>
-runGainMapDiffusion(const GainMapRequest& request, core::JobContext& job, const GainMapCallbacks& callbacks = {});
+core::Result<GainMapOutcome> runGainMapDiffusion(const GainMapRequest& request,
+                                                 core::JobContext& job,
+                                                 const GainMapCallbacks& callbacks = {});
 
 } // namespace hdr::diffusion

@@ -18,9 +18,12 @@ GmStage2Trainer::GmStage2Trainer(ClipTextModel textEncoder,
     m_textEncoder->eval();
     m_vae->eval();
     m_unet->train();
-    for (auto& p : m_textEncoder->parameters()) p.set_requires_grad(false);
-    for (auto& p : m_vae->parameters()) p.set_requires_grad(false);
-    for (auto& p : m_unet->parameters()) p.set_requires_grad(true);
+    for (auto& p : m_textEncoder->parameters())
+        p.set_requires_grad(false);
+    for (auto& p : m_vae->parameters())
+        p.set_requires_grad(false);
+    for (auto& p : m_unet->parameters())
+        p.set_requires_grad(true);
     torch::optim::AdamWOptions options(settings.learningRate);
     options.betas({settings.beta1, settings.beta2});
     options.weight_decay(settings.weightDecay);
@@ -37,8 +40,10 @@ GmTrainingStep GmStage2Trainer::accumulateGradients(const GmTrainingBatch& b, do
         out.textCond =
             m_textEncoder->forward(b.inputIds.to(device), -1, b.attentionMask.to(device)).lastHiddenState;
         const double sf = m_vae->config().scalingFactor;
-        out.sdrLatents = m_vae->encode(b.sdrImages.to(device, m_vae->dtype())).sample(b.vaeNoiseSdr.to(device)) * sf;
-        out.gmLatents = m_vae->encode(b.gainMaps.to(device, m_vae->dtype())).sample(b.vaeNoiseGm.to(device)) * sf;
+        out.sdrLatents =
+            m_vae->encode(b.sdrImages.to(device, m_vae->dtype())).sample(b.vaeNoiseSdr.to(device)) * sf;
+        out.gmLatents =
+            m_vae->encode(b.gainMaps.to(device, m_vae->dtype())).sample(b.vaeNoiseGm.to(device)) * sf;
         out.alphasCumprodT = m_alphasCumprod.index_select(0, b.timesteps.to(at::kCPU, at::kLong)).to(device);
         const at::Tensor a = out.alphasCumprodT.view({-1, 1, 1, 1});
         const at::Tensor noise = b.gmNoise.to(device, at::kFloat);

@@ -21,11 +21,11 @@
 namespace hdr::diffusion {
 
 struct GmTrainingBatch {
-    at::Tensor inputIds;      // [B, 77] int64, tokenizer padding to max length
-    at::Tensor attentionMask; // [B, 77] 1 = token, 0 = padding
-    at::Tensor sdrImages;     // [B, 3, H, W] in [-1, 1]
-    at::Tensor gainMaps;      // [B, 3, H, W] in [-1, 1]
-    at::Tensor timesteps;     // [B] int64 in [0, 1000)
+    at::Tensor inputIds;                         // [B, 77] int64, tokenizer padding to max length
+    at::Tensor attentionMask;                    // [B, 77] 1 = token, 0 = padding
+    at::Tensor sdrImages;                        // [B, 3, H, W] in [-1, 1]
+    at::Tensor gainMaps;                         // [B, 3, H, W] in [-1, 1]
+    at::Tensor timesteps;                        // [B] int64 in [0, 1000)
     at::Tensor vaeNoiseSdr, vaeNoiseGm, gmNoise; // [B, 4, H/8, W/8] N(0, 1)
 };
 

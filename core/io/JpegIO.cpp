@@ -258,6 +258,11 @@ bool writeJpegStage(JpegCompressHandle* h, const JpegWriteJob* job)
     jpeg_set_defaults(&h->cinfo);
     jpeg_set_quality(&h->cinfo, job->quality, TRUE);
     h->cinfo.optimize_coding = TRUE;
+    if (job->quality == 100 && job->components == 3) {
+        // Quality 100 is asked for data that must survive (a gain map): store R, G, B themselves
+        // (an Adobe marker says so), as the YCbCr round trip alone moves codes by 1-2.
+        jpeg_set_colorspace(&h->cinfo, JCS_RGB);
+    }
     if (job->quality >= 90) {
         // At high quality chroma subsampling is the largest remaining loss; keep full chroma.
         for (int c = 0; c < h->cinfo.num_components; ++c) {

@@ -61,9 +61,17 @@ public:
 double maxRelative(const hdr::core::ImageF& a, const hdr::core::ImageF& b)
 {
     double worst = 0.0;
+    std::size_t at = 0;
     for (std::size_t i = 0, n = std::size_t(a.pixelCount()) * 3; i < n; ++i) {
-        worst = std::max(worst, std::abs(double(a.data()[i]) - double(b.data()[i])) / (double(b.data()[i]) + 1.0 / 64));
+        const double r =
+            std::abs(double(a.data()[i]) - double(b.data()[i])) / (double(b.data()[i]) + 1.0 / 64);
+        if (r > worst) {
+            worst = r;
+            at = i;
+        }
     }
+    if (worst > 0)
+        qInfo("worst at sample %zu: %g, expected %g", at, double(a.data()[at]), double(b.data()[at]));
     return worst;
 }
 
@@ -116,22 +124,32 @@ private slots:
             }
         }
         // The gain map PNG keeps GM's values; the SDR PNG is the SDR branch.
-        auto gm = hdr::core::readImage(base / "run_gainmap.png");
+        // Read without the ICC transform (LittleCMS's sRGB curve is an approximation at the
+        // 16-bit level): the code values themselves are the gain map.
+        hdr::core::ReadOptions codeValues;
+        codeValues.applyIcc = false;
+        auto gm = hdr::core::readImage(base / "run_gainmap.png", codeValues);
         HDR_VERIFY_OK(gm);
         for (std::size_t i = 0; i < 64 * 64 * 3; i += 31) {
-            QVERIFY(std::abs(hdr::core::srgbEncode(gm->data()[i]) - seen.gainMap.data()[i]) < 1.0 / 65535 * 2);
+            const float written = hdr::core::srgbEncode(gm->data()[i]);
+            QVERIFY2(std::abs(written - seen.gainMap.data()[i]) < 1.0 / 65535 * 2,
+                     qPrintable(QStringLiteral("%1: %2 written, %3 seen")
+                                    .arg(i)
+                                    .arg(written)
+                                    .arg(seen.gainMap.data()[i])));
         }
-        // Ultra HDR: our decoder reproduces the HDR within the 8-bit quantisation of the log2 map
-        // (bound 2^(log2(100)/510) - 1 = 0.91 %, plus the JPEG's 8-bit base: documented in
-        // docs/gainmap-diffusion.md).
+        // Ultra HDR: our decoder reproduces the HDR within the 8-bit quantisation of the log2
+        // map. The map is stored at JPEG quality 100 in RGB (no YCbCr), whose DCT rounding moves a
+        // code by at most ~2 on this noisy tiny-model map: bound 2^(2·log2(100)/255) - 1 = 3.7 %
+        // (measured 3.0 %; one code is 1.8 %). The base's JPEG error is in the map's reference.
         auto ultra = hdr::core::readImage(base / "run_ultrahdr.jpg");
         HDR_VERIFY_OK(ultra);
         QCOMPARE(ultra->width(), 64);
         QCOMPARE(ultra->metadata.attributes.at("gainmap.source").empty(), false);
-        const double bound = std::exp2(std::log2(100.0) / 510.0) - 1.0;
+        const double bound = std::exp2(2.0 * std::log2(100.0) / 255.0) - 1.0;
         const double worst = maxRelative(*ultra, *exr);
-        qInfo("Ultra HDR vs EXR: worst |diff| / (HDR + 1/64) = %.4f (8-bit map bound %.4f)", worst, bound);
-        QVERIFY2(worst < 0.08, qPrintable(QString::number(worst)));
+        qInfo("Ultra HDR vs EXR: worst |diff| / (HDR + 1/64) = %.4f (bound %.4f)", worst, bound);
+        QVERIFY2(worst < bound, qPrintable(QString::number(worst)));
 
         std::ifstream in(base / "run.json");
         const auto json = nlohmann::json::parse(in);
@@ -202,7 +220,8 @@ private slots:
         std::swap(swapped.model, swapped.gmModel);
         auto a = runGainMapDiffusion(swapped, hdr::core::nullJobContext());
         QVERIFY(!a);
-        QVERIFY2(a.error().message.find("Stable Diffusion 1.5") != std::string::npos, a.error().message.c_str());
+        QVERIFY2(a.error().message.find("Stable Diffusion 1.5") != std::string::npos,
+                 a.error().message.c_str());
         GainMapRequest plain = tinyRequest(dir.path().toStdString());
         plain.gmModel = plain.model;
         auto b = runGainMapDiffusion(plain, hdr::core::nullJobContext());
@@ -246,7 +265,7 @@ private slots:
         for (int i = 0; i < 10; ++i) {
             const double sigma = euler->sigmas()[std::size_t(i)];
             const double acp = euler->alphasCumprod()[std::size_t(euler->timesteps()[std::size_t(i)])];
-            const at::Tensor sigmaSample = x0 + sigma * eps;        // Euler's latent space
+            const at::Tensor sigmaSample = x0 + sigma * eps; // Euler's latent space
             const at::Tensor vpSample = std::sqrt(acp) * x0 + std::sqrt(1.0 - acp) * eps; // DDPM's
             const at::Tensor ours = euler->predictOriginal(eps, i, sigmaSample);
             const at::Tensor research = (vpSample - std::sqrt(1.0 - acp) * eps) / std::sqrt(acp);
