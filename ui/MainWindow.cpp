@@ -109,9 +109,17 @@ void MainWindow::createGenerationDock(QDockWidget* jobsDock)
 void MainWindow::showEvent(QShowEvent* event)
 {
     QMainWindow::showEvent(event);
-    if (m_generationLoad.isStarted()) {
+    startGenerationLoad();
+}
+
+void MainWindow::startGenerationLoad()
+{
+    // Not m_generationLoad.isStarted(): a default QFuture reports itself started, finished and
+    // cancelled.
+    if (m_generationLoadStarted) {
         return;
     }
+    m_generationLoadStarted = true;
     m_generationLoad = QtConcurrent::run([] { return loadGenerationPlugin(); });
     auto* watcher = new QFutureWatcher<core::Result<GenerationPlugin*>>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher] {
@@ -132,6 +140,7 @@ void MainWindow::showEvent(QShowEvent* event)
 
 bool MainWindow::waitForGenerationPanel(int milliseconds)
 {
+    startGenerationLoad();
     QElapsedTimer timer;
     timer.start();
     while (!m_generation && timer.elapsed() < milliseconds) {

@@ -83,6 +83,7 @@ protected:
     void dropEvent(QDropEvent* e) override;
     void closeEvent(QCloseEvent* e) override;
     void showEvent(QShowEvent* event) override;
+    void startGenerationLoad();
 
 private:
     void createActions();
@@ -115,6 +116,7 @@ private:
     GenerationPanelBase* m_generation = nullptr;
     GenerationPlugin* m_generationPlugin = nullptr;
     QFuture<core::Result<GenerationPlugin*>> m_generationLoad;
+    bool m_generationLoadStarted = false;
     QDockWidget* m_jobsDock = nullptr;
     QDockWidget* m_generationDock = nullptr;
     QDockWidget* m_bracketsDock = nullptr;

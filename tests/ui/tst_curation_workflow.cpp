@@ -40,7 +40,7 @@ private slots:
         config.model = test::sharedPath("oracle/models/tiny-sd15");
         config.prompt = "a lighthouse at dusk";
         config.width = config.height = 64;
-        config.steps = 3;
+        config.steps = 4; // stage 2 at strength 0.25 runs int(4 · 0.25) = 1 step
         config.seed = 7;
         config.count = 3;
         config.threads = 2;
@@ -76,7 +76,8 @@ private slots:
         QListView* grid = gallery->gridView();
         grid->setFocus();
         const auto select = [&](int row) {
-            grid->selectionModel()->setCurrentIndex(grid->model()->index(row, 0), QItemSelectionModel::ClearAndSelect);
+            grid->selectionModel()->setCurrentIndex(grid->model()->index(row, 0),
+                                                    QItemSelectionModel::ClearAndSelect);
         };
         select(0);
         QTest::keyClick(grid, Qt::Key_P);
@@ -96,7 +97,8 @@ private slots:
         // Other tools read the rating: the sidecar holds xmp:Rating (-1 = rejected).
         std::ifstream rejected(catalog::sidecarPathFor(images[1].toStdString()));
         const std::string xmp((std::istreambuf_iterator<char>(rejected)), {});
-        QVERIFY2(xmp.find("xmp:Rating=\"-1\"") != std::string::npos || xmp.find("<xmp:Rating>-1") != std::string::npos,
+        QVERIFY2(xmp.find("xmp:Rating=\"-1\"") != std::string::npos ||
+                     xmp.find("<xmp:Rating>-1") != std::string::npos,
                  xmp.c_str());
 
         // A filter: picked only.
@@ -108,7 +110,13 @@ private slots:
         // Upscale picked: one job in the Jobs dock; the final appears beside its candidate.
         QTest::mouseClick(gallery->upscaleButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(!jobs.jobs().isEmpty(), 5000);
-        QTRY_VERIFY_WITH_TIMEOUT(gallery->candidate(images[0]) && !gallery->candidate(images[0])->finals.empty(), 120000);
+        const auto upscaled = [&] {
+            return gallery->candidate(images[0]) && !gallery->candidate(images[0])->finals.empty();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(upscaled() || jobs.jobs().front().finished(), 120000);
+        QVERIFY2(jobs.jobs().front().state == core::JobState::Succeeded,
+                 qPrintable(jobs.jobs().front().error));
+        QTRY_VERIFY_WITH_TIMEOUT(upscaled(), 10000);
         jobs.waitForAll();
         QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));
         const fs::path final = gallery->candidate(images[0])->finals.front();
@@ -119,7 +127,8 @@ private slots:
         QVERIFY(gallery->candidate(images[1])->finals.empty());
         QVERIFY(gallery->candidate(images[2])->finals.empty());
         // The stage-1 record lists its final.
-        std::ifstream recordFile(root / "metadata" / (fs::path(images[0].toStdString()).stem().string() + ".json"));
+        std::ifstream recordFile(root / "metadata" /
+                                 (fs::path(images[0].toStdString()).stem().string() + ".json"));
         const auto record = nlohmann::json::parse(recordFile);
         QCOMPARE(record["finals"].size(), std::size_t(1));
         if (const QByteArray shots = qgetenv("HDR_SCREENSHOT_DIR"); !shots.isEmpty()) {

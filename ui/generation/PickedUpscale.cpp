@@ -7,12 +7,13 @@
 namespace hdr::ui {
 
 core::Result<PickedUpscaleResult> upscalePickedCandidates(const QString& root,
-                                                           const QStringList& picked,
-                                                           const std::function<void(const QString&)>& onFinal,
-                                                           core::JobContext& job)
+                                                          const QStringList& picked,
+                                                          const std::function<void(const QString&)>& onFinal,
+                                                          core::JobContext& job)
 {
     if (picked.isEmpty()) {
-        return core::fail(core::ErrorCode::InvalidArgument, "No candidate is picked; press P on the ones to keep");
+        return core::fail(core::ErrorCode::InvalidArgument,
+                          "No candidate is picked; press P on the ones to keep");
     }
     const batch::OutputTree tree(root.toStdString());
     const std::filesystem::path first = picked.front().toStdString();
@@ -32,6 +33,10 @@ core::Result<PickedUpscaleResult> upscalePickedCandidates(const QString& root,
         options.only.emplace_back(image.toStdString());
     }
     PickedUpscaleResult result;
+    std::string firstFailure;
+    options.log = [&](const std::string& message) {
+        if (firstFailure.empty() && message.rfind("no final for ", 0) == 0) firstFailure = message;
+    };
     options.onImage = [&](const batch::FinishedImage& image) {
         const QString path = QString::fromStdString(image.image.string());
         result.finalPaths << path;
@@ -41,11 +46,16 @@ core::Result<PickedUpscaleResult> upscalePickedCandidates(const QString& root,
     if (!summary) {
         return tl::unexpected(summary.error());
     }
+    if (summary->finals == 0 && summary->failed > 0) {
+        // Nothing came of the job: the user needs the reason, not a count.
+        return core::fail(core::ErrorCode::InvalidArgument, firstFailure);
+    }
     result.finals = summary->finals;
     result.failed = summary->failed;
-    result.summary = summary->nothingToUpscale
-                         ? QStringLiteral("Every picked candidate already has a final")
-                         : QStringLiteral("%1 final(s) written, %2 failed").arg(summary->finals).arg(summary->failed);
+    result.summary =
+        summary->nothingToUpscale
+            ? QStringLiteral("Every picked candidate already has a final")
+            : QStringLiteral("%1 final(s) written, %2 failed").arg(summary->finals).arg(summary->failed);
     return result;
 }
 

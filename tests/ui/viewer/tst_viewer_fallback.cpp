@@ -126,9 +126,20 @@ private slots:
         QCOMPARE(viewer.setRenderPath(ui::ImageViewer::RenderPath::CpuExact),
                  ui::ImageViewer::RenderPath::CpuExact);
         QVERIFY(waitForFrame(viewer));
-        // ACES through the 3D LUT: within 3 codes, the bound tst_displaylut measures for this view.
-        const int worst = maxCodeDifference(viewer.currentFrame(), lutFrame);
-        QVERIFY2(worst <= 3, qPrintable(QStringLiteral("%1 codes").arg(worst)));
+        // ACES through the 3D LUT. Rows showing the grey ramp: within 3 codes, tst_displaylut's
+        // bound for this view on ramps. All rows, with the saturated primaries of the lower half
+        // (ACES mixes channels, so the LUT's interpolation shows most there): tst_displaylut allows
+        // 24 codes on real images; measured 9 here, asserted with a small margin.
+        const QImage exact = viewer.currentFrame();
+        const core::Viewport v = viewer.viewport();
+        const QRect greyRows(
+            QPoint(int(std::ceil(v.viewX(0.0))), int(std::ceil(v.viewY(0.0)))),
+            QPoint(int(std::floor(v.viewX(300.0))) - 1, int(std::floor(v.viewY(100.0))) - 1));
+        const QRect inside = greyRows.adjusted(2, 2, -2, -2).intersected(exact.rect());
+        const int worstGrey = maxCodeDifference(exact.copy(inside), lutFrame.copy(inside));
+        QVERIFY2(worstGrey <= 3, qPrintable(QStringLiteral("grey: %1 codes").arg(worstGrey)));
+        const int worst = maxCodeDifference(exact, lutFrame);
+        QVERIFY2(worst <= 12, qPrintable(QStringLiteral("%1 codes").arg(worst)));
     }
 
     void exposureDragsDoNotRebake()
