@@ -2,8 +2,13 @@
 #include "BenchFusion.h"
 #ifdef HDR_WITH_DIFFUSION
 #include "BenchDiffusion.h"
+#include "BenchEsrgan.h"
+#endif
+#ifdef HDR_WITH_TRAINING
+#include "BenchItm.h"
 #endif
 #include "BenchMerge.h"
+#include "BenchStartup.h"
 #include "BenchSupport.h"
 #ifdef HDR_WITH_DIFFUSION
 #include "BenchBrackets.h"
@@ -36,7 +41,7 @@ namespace {
 
 const CommandSpec kSpec{
     "bench",
-    "io|viewer|fusion|gainmap|tonemap [options]",
+    "io|viewer|fusion|merge|gainmap|tonemap|startup|unet|gm|brackets|esrgan|itm [options]",
     "Benchmarks, with the peers measured in the same run (ratios > 1 mean HDR Studio is faster).",
     "io:     EXR read and write (half, ZIP) against OpenImageIO (library via python3-openimageio, and the\n"
     "        oiiotool process) and Radiance RGBE read against OpenCV imread, on the shared data files.\n"
@@ -55,25 +60,45 @@ const CommandSpec kSpec{
     "unet:   one denoising step (UNet, CFG batch 2) and a VAE decode of SD1.5 at 512x512 (--arch sdxl:\n"
     "        SDXL at 1024x1024), fp32 and bf16, random weights in the real shapes; seconds, GFLOP/s vs\n"
     "        the measured peak, peak resident memory; SD1.5 against PyTorch (tests/bench/torch_unet.py)\n"
-    "        on the same weights.",
+    "        on the same weights.\n"
+    "esrgan: ESRGAN x4 (RRDBNet: 64 features, 23 blocks, growth 32; random weights written as a\n"
+    "        BasicSR .safetensors) on a 256x256 image (--size), whole image: ours (core/upscale) vs the\n"
+    "        same network in PyTorch (tests/bench/peer_esrgan.py, same file); seconds (best of --repeat,\n"
+    "        default 2), peak RSS. Then the tiled stage-3 upscale (--tile, default 128) of half, once and\n"
+    "        twice --size (--tiled-sizes), each in a child process: its peak RSS as the image grows.\n"
+    "        About 6 min on 2 cores; --size 512 (tiled 256, 512, 1024) about 30 min.\n"
+    "itm:    training steps/s of the LDR -> HDR network (core/itm: forward, hybrid loss, backward, Adam\n"
+    "        lr 1e-3) on random batches (--batch 8 of --tile 64 px tiles, --steps 30 timed) vs the same\n"
+    "        network and loop in PyTorch (tests/bench/peer_itm.py), same initial weights and batches.\n"
+    "startup: wall time (best, median of --repeat, default 10) of `hdrstudio-cli info FILE` vs\n"
+    "        `oiiotool --info FILE` (and --info --stats) on exr/Carrots.exr (--file), of\n"
+    "        `hdrstudio-cli model-info --help` (loads the libtorch engine) and `hdrstudio --version`;\n"
+    "        the programs next to this tool's build (--cli PATH for another hdrstudio-cli).",
     {{"data", "DIR", "shared data folder (default: ../shared/data next to the source tree)"},
      {"repeat", "N", "runs per measurement; the best is reported (default 5)"},
-     {"file", "PATH", "viewer: use this image instead of the 4K demo scene"},
+     {"file", "PATH", "viewer: use this image instead of the 4K demo scene; startup: the EXR to read"},
      {"json", "", "print JSON"},
      {"megapixels", "MP", "fusion: megapixels per bracket image (default 12)"},
      {"images", "N", "fusion: images in the bracket (default 4)"},
-     {"skip-peer", "", "unet: do not run the PyTorch peer"},
+     {"skip-peer", "", "unet, esrgan, itm: do not run the PyTorch peer"},
      {"no-bf16", "", "unet: fp32 only"},
      {"dtype", "TYPE", "unet: fp32, bf16 or both (default both)"},
      {"arch", "ARCH", "unet: sd15 (default) or sdxl"},
      {"latent", "N", "unet: latent size (default 64 = 512x512; SDXL 128 = 1024x1024)"},
-     {"threads", "N", "unet: torch threads (default all)"},
+     {"threads", "N", "unet, esrgan, itm: torch threads (default all; the peer gets the same)"},
      {"attention", "KIND", "unet: baddbmm or chunked (default: automatic)"},
      {"nchw", "", "unet: keep NCHW activations (default channels-last)"},
      {"no-vae", "", "unet: UNet only"},
      {"no-unet", "", "unet: VAE only"},
      {"vae-tile", "PX", "unet: decode the VAE in tiles of PX pixels (as generate --vae-tile)"},
-     {"steps", "N", "gm: denoising steps timed (default 2)"}},
+     {"steps", "N", "gm: denoising steps timed (default 2); itm: training steps timed (default 30)"},
+     {"size", "PX", "esrgan: input image side for the ours-vs-PyTorch pass (default 256)"},
+     {"tile", "PX", "esrgan: tiled-upscale tile (default 128; 0: whole image); itm: tile (default 64)"},
+     {"tiled-sizes", "LIST", "esrgan: tiled-table input sides (default size/2,size,2*size; none: skip)"},
+     {"batch", "N", "itm: tiles per batch (default 8)"},
+     {"cli", "PATH", "startup: the hdrstudio-cli to time (default: build/<preset>/app/hdrstudio-cli)"},
+     {"child", "PX", "esrgan (internal): run one tiled upscale of PX x PX here, print its peak RSS as JSON"},
+     {"weights", "PATH", "esrgan (internal, with --child): the weights file"}},
     1,
     1};
 
@@ -260,8 +285,23 @@ int runBench(const std::vector<std::string>& argv)
     if (which == "unet") { // SD1.5-size UNet step + VAE decode vs PyTorch (BenchDiffusion.cpp)
         return benchDiffusion(args, std::max(1, int(args.number("repeat", numberError).value_or(1))));
     }
+    if (which == "esrgan") { // ESRGAN x4 vs PyTorch, tiled upscale memory (BenchEsrgan.cpp)
+        return benchEsrgan(args, std::max(1, int(args.number("repeat", numberError).value_or(2))));
+    }
 #endif
-    return usageError("unknown benchmark '" + which + "' (io, viewer, fusion, gainmap or tonemap)");
+#ifdef HDR_WITH_TRAINING
+    if (which == "itm") { // LDR -> HDR training steps/s vs PyTorch (BenchItm.cpp)
+        return benchItm(args);
+    }
+#endif
+    if (which == "startup") { // whole-command wall times vs oiiotool (BenchStartup.cpp)
+        return benchStartup(args,
+                            std::max(1, int(args.number("repeat", numberError).value_or(10))),
+                            args.value("data").value_or(HDR_SHARED_DIR "/data"));
+    }
+    return usageError("unknown benchmark '" + which +
+                      "' (io, viewer, fusion, merge, gainmap, tonemap, startup; with libtorch: unet, gm, "
+                      "brackets, esrgan, itm)");
 }
 
 } // namespace hdr::cli

@@ -37,14 +37,16 @@ int benchGainMapDiffusion(const Args& args, int repeat)
     gmConfig.inChannels = 8;
     diffusion::UNet2DConditionModel sdr(sdrConfig, options), gm(gmConfig, options);
     for (auto* net : {&sdr, &gm}) {
-        for (auto& p : (*net)->parameters()) p.normal_(0.0, 0.02);
+        for (auto& p : (*net)->parameters())
+            p.normal_(0.0, 0.02);
         (*net)->setChannelsLast(true);
     }
     diffusion::PromptEmbeddings prompt;
     prompt.cond = at::randn({1, 77, sdrConfig.crossAttentionDim});
     prompt.uncond = at::randn({1, 77, sdrConfig.crossAttentionDim});
     const auto schedulerConfig = *diffusion::configForSampler(
-        "ddpm", *diffusion::SchedulerConfig::fromJsonText(R"({"_class_name": "PNDMScheduler", "beta_start": 0.00085,
+        "ddpm",
+        *diffusion::SchedulerConfig::fromJsonText(R"({"_class_name": "PNDMScheduler", "beta_start": 0.00085,
             "beta_end": 0.012, "beta_schedule": "scaled_linear", "steps_offset": 1})"));
     const at::Tensor start = at::randn({1, 4, latent, latent});
     const auto freshScheduler = [&] {
@@ -72,7 +74,8 @@ int benchGainMapDiffusion(const Args& args, int repeat)
         auto a = freshScheduler(), b = freshScheduler();
         diffusion::DualBranchOptions o;
         o.guidanceScale = 7.5;
-        diffusion::denoiseDualBranch(*sdr, *gm, *a, *b, start, start.clone(), prompt, o, &noise, core::nullJobContext());
+        diffusion::denoiseDualBranch(
+            *sdr, *gm, *a, *b, start, start.clone(), prompt, o, &noise, core::nullJobContext());
     };
     plain(); // warm-up (oneDNN primitive caches, allocator)
     const double plainSeconds = bestOf(repeat, plain) / steps;

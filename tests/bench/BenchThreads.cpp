@@ -140,10 +140,11 @@ double field(const std::string& json, const char* key)
 
 // Runs one case in a child process; the environment is cleared of wait-policy variables, so
 // "before" is libgomp's default whatever the caller's environment (ctest sets PASSIVE).
-std::string child(const std::string& self, const std::string& which, bool configure, const std::string& options)
+std::string
+child(const std::string& self, const std::string& which, bool configure, const std::string& options)
 {
-    const std::string command = "env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT -u KMP_BLOCKTIME '" + self + "' run " +
-                                which + (configure ? " --configure" : "") + options;
+    const std::string command = "env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT -u KMP_BLOCKTIME '" + self +
+                                "' run " + which + (configure ? " --configure" : "") + options;
     std::string out;
     if (FILE* pipe = ::popen(command.c_str(), "r")) {
         char buffer[512];
@@ -169,7 +170,8 @@ int main(int argc, char** argv)
     for (std::size_t i = 0; i + 1 < args.size(); ++i) {
         const double v = std::atof(args[i + 1].c_str());
         double* target = args[i] == "--megapixels" ? &o.megapixels : nullptr;
-        int* count = args[i] == "--fusions" ? &o.fusions : (args[i] == "--torch-steps" ? &o.torchSteps : nullptr);
+        int* count =
+            args[i] == "--fusions" ? &o.fusions : (args[i] == "--torch-steps" ? &o.torchSteps : nullptr);
         if (target == nullptr && count == nullptr) {
             continue;
         }
@@ -216,7 +218,9 @@ int main(int argc, char** argv)
                     r.label,
                     field(json, "fusion_s"),
                     field(json, "torch_s"),
-                    policy == std::string::npos ? "?" : json.substr(policy + 11, json.find('"', policy + 11) - policy - 11).c_str());
+                    policy == std::string::npos
+                        ? "?"
+                        : json.substr(policy + 11, json.find('"', policy + 11) - policy - 11).c_str());
     }
     return 0;
 }

@@ -31,14 +31,6 @@ double median(std::vector<double> v)
     return v.empty() ? 0.0 : v[v.size() / 2];
 }
 
-std::string loadAverage()
-{
-    std::ifstream f("/proc/loadavg");
-    std::string one, five, fifteen;
-    f >> one >> five >> fifteen;
-    return one + " " + five + " " + fifteen;
-}
-
 int maxCodeDifference(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>& b)
 {
     int worst = 0;

@@ -10,8 +10,9 @@ int main(int argc, char** argv)
 {
     const std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {
-        return hdr::cli::usageError("usage: hdrstudio-bench io|viewer|fusion|merge|gainmap|tonemap|unet|brackets "
-                                    "[options] (see hdrstudio-bench --help)");
+        return hdr::cli::usageError(
+            "usage: hdrstudio-bench io|viewer|fusion|merge|gainmap|tonemap|startup|unet|"
+            "gm|brackets|esrgan|itm [options] (see hdrstudio-bench --help)");
     }
     return hdr::cli::runBench(args);
 }
