@@ -15,7 +15,7 @@ const CommandSpec kSpec{
     "Writes the exposure bracket a camera would record of an HDR image, plus brackets.json (truth).",
     "JPEG output (--jpeg-quality) carries EXIF ExposureTime/FNumber/ISO; PNG output (default) has the\n"
     "metadata in brackets.json only.",
-    {{"output", "DIR", "output folder (created)"},
+    {outputOption("DIR", "output folder (created)"),
      {"ev", "LIST", "exposure values, comma separated (default -2,0,2)"},
      {"response", "R", "srgb | gamma:G | film (default srgb)"},
      {"noise", "SIGMA", "Gaussian read noise, sensor-linear (default 0)"},
@@ -23,7 +23,7 @@ const CommandSpec kSpec{
      {"jpeg-quality", "Q", "write JPEG at quality Q with EXIF (default: PNG)"},
      {"corrupt-metadata", "C", "none | missing | wrong | swapped (default none)"},
      {"seed", "N", "noise seed (default 1)"},
-     {"overwrite", "", "replace existing files"}},
+     overwriteOption("replace existing files")},
     1,
     1};
 
@@ -36,9 +36,6 @@ int runBracket(const std::vector<std::string>& argv)
         return *stop;
     }
     const auto dir = args.value("output");
-    if (!dir) {
-        return usageError("bracket needs --output DIR");
-    }
     core::BracketParams p;
     if (auto list = args.value("ev")) {
         p.evs.clear();

@@ -9,10 +9,13 @@ const std::vector<EngineCommand>& engineCommands()
 {
     static const std::vector<EngineCommand> commands = {
 #ifdef HDR_ENGINE_HAS_DIFFUSION
-        {"model-info", "describe a Stable Diffusion model: architecture, components, dtypes, missing tensors"},
+        {"model-info",
+         "describe a Stable Diffusion model: architecture, components, dtypes, missing tensors"},
         {"generate", "generate images with Stable Diffusion (txt2img / img2img, LoRA, A1111 metadata)"},
-        {"hdr", "generate an HDR image with Stable Diffusion from exposure-bracketed branches (EXR, fused PNG)"},
-        {"gm-generate", "generate an HDR image with gain-map decomposed diffusion (GM-Diffusion: SDR + gain map)"},
+        {"hdr",
+         "generate an HDR image with Stable Diffusion from exposure-bracketed branches (EXR, fused PNG)"},
+        {"gm-generate",
+         "generate an HDR image with gain-map decomposed diffusion (GM-Diffusion: SDR + gain map)"},
         {"sdr2hdr", "expand an SDR image to HDR with GM-Diffusion's gain-map UNet"},
         {"upscale", "upscale a picture with ESRGAN / Real-ESRGAN weights (or Lanczos)"},
         {"batch", "generate candidates, then upscale the kept ones (stage 1 -> curate -> stages 2, 3)"},

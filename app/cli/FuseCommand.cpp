@@ -20,15 +20,15 @@ const CommandSpec kSpec{
     "Output: sRGB, clipped to [0, 1]; PNG and TIFF are written with 16 bits per sample (fusion\n"
     "computes in float, 16 bits avoid banding in smooth skies), JPEG with 8; --depth overrides.\n"
     "Existing outputs are never replaced unless --overwrite is given.",
-    {{"output", "OUT", "output file (.png, .tif/.tiff, .jpg)"},
+    {outputOption("OUT", "output file (.png, .tif/.tiff, .jpg)"),
      {"contrast", "W", "contrast weight exponent (default 1)"},
      {"saturation", "W", "saturation weight exponent (default 1)"},
      {"exposedness", "W", "well-exposedness weight exponent (default 1)"},
      {"sigma", "S", "well-exposedness Gaussian width around 0.5 (default 0.2)"},
      {"levels", "N", "pyramid levels (default: automatic, floor(log2(short side)) + 1)"},
      {"depth", "BITS", "8 or 16 bits per sample"},
-     {"quality", "Q", "JPEG quality 1-100 (default 92)"},
-     {"overwrite", "", "replace OUT if it exists"}},
+     jpegQualityOption(92),
+     overwriteOption()},
     1,
     -1};
 
@@ -41,9 +41,6 @@ int runFuse(const std::vector<std::string>& argv)
         return *stop;
     }
     const auto output = args.value("output");
-    if (!output) {
-        return usageError("fuse needs --output OUT");
-    }
     if (args.positional().size() < 2) {
         return usageError("fuse needs at least two input images (got " +
                           std::to_string(args.positional().size()) + ")");

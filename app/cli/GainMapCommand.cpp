@@ -22,10 +22,10 @@ const CommandSpec kDecode{
     "Reconstructs the HDR image of an Ultra HDR / Adobe / Apple gain-map JPEG.",
     "The SDR base is linearised through its ICC profile (scene-linear Rec.709) and the gain map applied\n"
     "with the ISO 21496-1 weight for the given display headroom. OUT: exr (half unless --float), hdr, tiff.",
-    {{"output", "OUT", "output file (scene-linear: .exr, .hdr, .tif)"},
+    {outputOption("OUT", "output file (scene-linear: .exr, .hdr, .tif)"),
      {"headroom", "STOPS", "display headroom log2(HDR white / SDR white); default: the full boost"},
      {"float", "", "EXR/TIFF: 32-bit float samples"},
-     {"overwrite", "", "replace OUT if it exists"}},
+     overwriteOption()},
     1,
     1};
 
@@ -35,14 +35,14 @@ const CommandSpec kEncode{
     "Writes an Ultra HDR JPEG (JPEG_R): SDR base + gain map + hdrgm XMP, ISO 21496-1 and MPF metadata.",
     "Without --sdr the base is tone-mapped from the HDR (--tonemap, default reinhard). The gain map is\n"
     "computed against the base as decoders will see it (after JPEG compression).",
-    {{"output", "OUT", "output .jpg"},
+    {outputOption("OUT", "output .jpg"),
      {"sdr", "SDR", "SDR rendition to use as the base (same size as IN_HDR)"},
-     {"quality", "Q", "JPEG quality of the base 1-100 (default 92)"},
+     jpegQualityOption(92, "JPEG quality of the base"),
      {"map-quality", "Q", "JPEG quality of the gain map 1-100 (default 90)"},
      {"map-scale", "N", "gain map is 1/N of the image size on each side (default 1)"},
      {"channels", "1|3", "gain map channels: 1 (luminance) or 3 (per channel, default)"},
-     {"tonemap", "OP", "clip | reinhard | drago | aces | agx | pbr-neutral | hable (default reinhard)"},
-     {"overwrite", "", "replace OUT if it exists"}},
+     toneMapOption("reinhard"),
+     overwriteOption()},
     1,
     1};
 
@@ -55,9 +55,9 @@ const CommandSpec kFromQmax{
     "with a gamma-2.2 ICC profile; 8-bit map error <= 2^(log2(1+qmax)/510) - 1 (0.9 % for qmax 99).\n"
     "OUT.exr / .hdr / .tif: the HDR itself (linear Rec.709, 1.0 = SDR white).",
     {{"qmax", "Q", "the model's qmax (9, 49 or 99)"},
-     {"output", "OUT", "output .jpg (Ultra HDR) or scene-linear file"},
-     {"quality", "Q", "JPEG quality 1-100 (default 95)"},
-     {"overwrite", "", "replace OUT if it exists"}},
+     outputOption("OUT", "output .jpg (Ultra HDR) or scene-linear file"),
+     jpegQualityOption(95),
+     overwriteOption()},
     2,
     2};
 
@@ -70,25 +70,14 @@ void printOverview()
                 "'hdrstudio-cli gainmap SUBCOMMAND --help' describes one.\n");
 }
 
-std::optional<int> requireOutput(const Args& args, std::string& out)
-{
-    out = args.value("output").value_or("");
-    if (out.empty()) {
-        return usageError("--output is required");
-    }
-    return std::nullopt;
-}
-
 int runDecode(const std::vector<std::string>& argv)
 {
     Args args;
     if (auto stop = parseCommandLine(kDecode, argv, args)) {
         return *stop;
     }
-    std::string out, numberError;
-    if (auto stop = requireOutput(args, out)) {
-        return *stop;
-    }
+    const std::string out = args.requiredValue("output");
+    std::string numberError;
     const auto headroom = args.number("headroom", numberError);
     if (!numberError.empty()) {
         return usageError(numberError);
@@ -145,10 +134,8 @@ int runEncode(const std::vector<std::string>& argv)
     if (auto stop = parseCommandLine(kEncode, argv, args)) {
         return *stop;
     }
-    std::string out, numberError;
-    if (auto stop = requireOutput(args, out)) {
-        return *stop;
-    }
+    const std::string out = args.requiredValue("output");
+    std::string numberError;
     core::UltraHdrWriteOptions options;
     options.overwrite = args.flag("overwrite");
     options.encode.channels = int(args.number("channels", numberError).value_or(3));
@@ -224,10 +211,8 @@ int runFromQmax(const std::vector<std::string>& argv)
     if (auto stop = parseCommandLine(kFromQmax, argv, args)) {
         return *stop;
     }
-    std::string out, numberError;
-    if (auto stop = requireOutput(args, out)) {
-        return *stop;
-    }
+    const std::string out = args.requiredValue("output");
+    std::string numberError;
     const auto qmax = args.number("qmax", numberError);
     const int quality = int(args.number("quality", numberError).value_or(95));
     if (!numberError.empty()) {

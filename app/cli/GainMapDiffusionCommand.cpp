@@ -25,21 +25,23 @@ const char* kOutputs =
 
 CommandSpec makeSpec(bool fromSdr)
 {
-    CommandSpec spec{fromSdr ? "sdr2hdr" : "gm-generate",
-                     fromSdr ? "IN --model SD15 --gm-model GM [options]" : "--model SD15 --gm-model GM --prompt TEXT [options]",
-                     fromSdr ? "Expands an SDR image to HDR with GM-Diffusion's gain-map UNet (SDR -> gain map -> HDR)."
-                             : "Generates an HDR image with gain-map decomposed diffusion (GM-Diffusion): text -> SDR + "
-                               "gain map -> HDR.",
-                     std::string(fromSdr ? "The gain-map branch alone runs, conditioned on the VAE encoding of IN "
-                                           "(prompt '' by default,\nas the research script).\n"
-                                         : "Two UNets denoise together: the SDR branch with classifier-free guidance, "
-                                           "and the gain-map\nbranch conditioned on the SDR branch's x0 estimate every "
-                                           "step. --prompt and --negative take\na string or a text file with one entry "
-                                           "per line.\n") +
-                         kOutputs,
-                     {},
-                     fromSdr ? 1 : 0,
-                     fromSdr ? 1 : 0};
+    CommandSpec spec{
+        fromSdr ? "sdr2hdr" : "gm-generate",
+        fromSdr ? "IN --model SD15 --gm-model GM [options]"
+                : "--model SD15 --gm-model GM --prompt TEXT [options]",
+        fromSdr ? "Expands an SDR image to HDR with GM-Diffusion's gain-map UNet (SDR -> gain map -> HDR)."
+                : "Generates an HDR image with gain-map decomposed diffusion (GM-Diffusion): text -> SDR + "
+                  "gain map -> HDR.",
+        std::string(fromSdr ? "The gain-map branch alone runs, conditioned on the VAE encoding of IN "
+                              "(prompt '' by default,\nas the research script).\n"
+                            : "Two UNets denoise together: the SDR branch with classifier-free guidance, "
+                              "and the gain-map\nbranch conditioned on the SDR branch's x0 estimate every "
+                              "step. --prompt and --negative take\na string or a text file with one entry "
+                              "per line.\n") +
+            kOutputs,
+        {},
+        fromSdr ? 1 : 0,
+        fromSdr ? 1 : 0};
     // No init image: text -> HDR starts from noise, SDR -> HDR takes its image as IN.
     addSpecOptions(spec.options, diffusion::gainMapRequestSpec(), {"image", "strength"});
     return spec;
@@ -71,7 +73,8 @@ int run(const std::vector<std::string>& argv, bool fromSdr)
     std::vector<std::optional<std::string>> negatives{std::nullopt};
     if (const auto negative = args.value("negative")) {
         negatives.clear();
-        for (auto& n : diffusion::expandListArgument(*negative, false)) negatives.emplace_back(std::move(n));
+        for (auto& n : diffusion::expandListArgument(*negative, false))
+            negatives.emplace_back(std::move(n));
     }
     std::error_code ec;
     std::filesystem::create_directories(base.outputDir, ec);

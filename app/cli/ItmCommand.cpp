@@ -59,7 +59,7 @@ const CommandSpec kInferSpec{
      {"overlap", "PX", "override the checkpoint's tile overlap"},
      {"float", "", "write 32-bit float EXR (default half)"},
      {"device", "D", "cpu | cuda (default cpu)"},
-     {"overwrite", "", "replace existing outputs"}},
+     overwriteOption("replace existing outputs")},
     2,
     2};
 
@@ -67,7 +67,7 @@ const CommandSpec kExportSpec{"itm export",
                               "CHECKPOINT OUT.pt [--overwrite]",
                               "Writes a checkpoint without its optimizer state (what ships as a model).",
                               "",
-                              {{"overwrite", "", "replace an existing output"}},
+                              {overwriteOption("replace an existing output")},
                               2,
                               2};
 

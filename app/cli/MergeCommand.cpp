@@ -33,7 +33,7 @@ const CommandSpec kSpec{
     "--response debevec/robertson recover the camera curve from the bracket itself (Debevec &\n"
     "Malik 1997 with 70 samples and lambda 10, or Robertson 2003, as OpenCV's defaults).\n"
     "Existing outputs are never replaced unless --overwrite is given.",
-    {{"output", "OUT", "output file (.exr, .hdr, .tif, .dng, .png)"},
+    {outputOption("OUT", "output file (.exr, .hdr, .tif, .dng, .png)"),
      {"ev", "EV,EV,...|auto", "exposure values in stops (default: from EXIF)"},
      {"response", "CURVE", "srgb (default) | gamma:G | linear | debevec | robertson"},
      {"weight", "W", "hat (default) | gaussian | debevec"},
@@ -42,7 +42,7 @@ const CommandSpec kSpec{
      {"reference", "N", "reference image for deghosting and alignment, 1-based (default: middle)"},
      {"exposure", "EV", "scale the output by 2^EV (default 0)"},
      {"preview", "LDR", "also write a tone-mapped 8-bit preview (.png/.jpg)"},
-     {"overwrite", "", "replace existing outputs"}},
+     overwriteOption("replace existing outputs")},
     1,
     -1};
 
@@ -111,9 +111,6 @@ int runMerge(const std::vector<std::string>& argv)
         return *stop;
     }
     const auto output = args.value("output");
-    if (!output) {
-        return usageError("merge needs --output OUT");
-    }
     const auto& inputs = args.positional();
     if (inputs.size() < 2) {
         return usageError("merge needs at least two exposures of the scene (got " +

@@ -17,7 +17,7 @@ const CommandSpec kSpec{
     "Operators: clip, reinhard, drago, aces, agx, pbr-neutral, hable, linear, mu-law, photographic\n"
     "(global, the viewer's list) and photographic-local, durand (local, CLI/export only).\n"
     "Statistics (log-average, maximum, percentile) are taken after --exposure.",
-    {{"output", "OUT", "output file (png, png16, jpg, tiff8, tiff16 by extension or --format)"},
+    {outputOption("OUT", "output file (png, png16, jpg, tiff8, tiff16 by extension or --format)"),
      {"operator", "NAME", "tone-mapping operator (default photographic)"},
      {"exposure", "EV", "multiply radiance by 2^EV first (default 0)"},
      {"white", "L", "reinhard/photographic: luminance mapped to white (default: none / image max)"},
@@ -34,7 +34,7 @@ const CommandSpec kSpec{
      {"saturation", "S", "local operators: colour saturation exponent (default 1)"},
      {"transfer", "T", "output encoding: srgb | gamma2.2 | linear (default srgb)"},
      {"format", "F", "png | png16 | jpg | tiff8 | tiff16"},
-     {"overwrite", "", "replace OUT if it exists"}},
+     overwriteOption()},
     1,
     1};
 
@@ -47,9 +47,6 @@ int runToneMap(const std::vector<std::string>& argv)
         return *stop;
     }
     const auto out = args.value("output");
-    if (!out) {
-        return usageError("tonemap needs --output OUT");
-    }
     std::string err;
     auto num = [&](const char* name) { return args.number(name, err); };
     const float exposure = float(num("exposure").value_or(0.0));

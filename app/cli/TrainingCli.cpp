@@ -95,7 +95,8 @@ std::variant<std::vector<std::string>, std::string> expandOptionsFile(const std:
             for (const auto& item : list) {
                 auto text = scalar(item);
                 if (!text) {
-                    return file + ": option \"" + name + "\" must be a string, number, true/false or a list of them";
+                    return file + ": option \"" + name +
+                           "\" must be a string, number, true/false or a list of them";
                 }
                 expanded.push_back("--" + name);
                 expanded.push_back(*text);

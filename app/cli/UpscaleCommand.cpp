@@ -11,16 +11,18 @@ namespace {
 
 CommandSpec makeSpec()
 {
-    CommandSpec spec{"upscale",
-                     "IN --output OUT [--upscaler WEIGHTS] [options]",
-                     "Upscales a picture with ESRGAN / Real-ESRGAN (BasicSR RRDBNet weights), or Lanczos-3 without weights.",
-                     "Weights: the Real-ESRGAN release .pth files ('params_ema' preferred, else 'params'), old ESRGAN\n"
-                     ".pth files (\"model.N\" layout, x4), or .safetensors; the scale (x4, x2, x1) is read from the\n"
-                     "weights. --tile N runs the network on N x N tiles with --tile-pad context (bounded memory, as\n"
-                     "Real-ESRGAN does). The input is a picture (8/16-bit); the output keeps its bit depth and alpha.",
-                     {},
-                     1,
-                     1};
+    CommandSpec spec{
+        "upscale",
+        "IN --output OUT [--upscaler WEIGHTS] [options]",
+        "Upscales a picture with ESRGAN / Real-ESRGAN (BasicSR RRDBNet weights), or Lanczos-3 without "
+        "weights.",
+        "Weights: the Real-ESRGAN release .pth files ('params_ema' preferred, else 'params'), old ESRGAN\n"
+        ".pth files (\"model.N\" layout, x4), or .safetensors; the scale (x4, x2, x1) is read from the\n"
+        "weights. --tile N runs the network on N x N tiles with --tile-pad context (bounded memory, as\n"
+        "Real-ESRGAN does). The input is a picture (8/16-bit); the output keeps its bit depth and alpha.",
+        {},
+        1,
+        1};
     addSpecOptions(spec.options, diffusion::upscaleRequestSpec());
     return spec;
 }

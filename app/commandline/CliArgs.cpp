@@ -50,11 +50,38 @@ Args::parse(const CommandSpec& spec, const std::vector<std::string>& argv, Args&
         }
         out.m_positional.push_back(a);
     }
+    for (const auto& o : spec.options) {
+        if (o.required && !out.value(o.name)) {
+            return spec.name + " needs --" + o.name + " " + o.valueName;
+        }
+    }
     const int n = int(out.m_positional.size());
     if (n < spec.minPositional || (spec.maxPositional >= 0 && n > spec.maxPositional)) {
         return "usage: hdrstudio-cli " + spec.name + " " + spec.usage;
     }
     return std::nullopt;
+}
+
+OptionSpec outputOption(std::string valueName, std::string help)
+{
+    return {"output", std::move(valueName), std::move(help), true};
+}
+
+OptionSpec overwriteOption(std::string help)
+{
+    return {"overwrite", "", std::move(help)};
+}
+
+OptionSpec jpegQualityOption(int defaultQuality, std::string what)
+{
+    return {"quality", "Q", what + " 1-100 (default " + std::to_string(defaultQuality) + ")"};
+}
+
+OptionSpec toneMapOption(const std::string& defaultOperator)
+{
+    return {"tonemap",
+            "OP",
+            "clip | reinhard | drago | aces | agx | pbr-neutral | hable (default " + defaultOperator + ")"};
 }
 
 std::optional<std::string> Args::value(const std::string& name) const

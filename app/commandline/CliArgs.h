@@ -12,7 +12,15 @@ struct OptionSpec {
     std::string name;      // "exposure" for --exposure
     std::string valueName; // empty for a flag, else shown in help ("EV")
     std::string help;
+    bool required = false; // Args::parse refuses a command line without it
 };
+
+// Options several commands share, worded once.
+OptionSpec outputOption(std::string valueName, std::string help); // required
+OptionSpec overwriteOption(std::string help = "replace OUT if it exists");
+OptionSpec jpegQualityOption(int defaultQuality, std::string what = "JPEG quality");
+// The global tone-map operators of tonemap/ToneMap.h that display-referred outputs offer.
+OptionSpec toneMapOption(const std::string& defaultOperator);
 
 struct CommandSpec {
     std::string name;    // "convert"
@@ -35,7 +43,9 @@ public:
     bool helpRequested() const { return m_help; }
     bool flag(const std::string& name) const { return m_values.count(name) > 0; }
     std::optional<std::string> value(const std::string& name) const; // the last occurrence
-    std::vector<std::string> values(const std::string& name) const;  // every occurrence, in order
+    // A required option's value (parse() has refused a command line without it).
+    std::string requiredValue(const std::string& name) const { return value(name).value_or(""); }
+    std::vector<std::string> values(const std::string& name) const; // every occurrence, in order
     const std::vector<std::string>& positional() const { return m_positional; }
 
     // Typed accessors: report a usage error message in `error` for bad numbers.

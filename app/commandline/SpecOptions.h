@@ -23,7 +23,8 @@ void addSpecOptions(std::vector<OptionSpec>& options,
         const spec::SettingValue fallback = requestSpec.defaultValue(f.info.key);
         if (f.info.kind == spec::SettingKind::Flag) {
             const bool on = std::get<bool>(fallback);
-            options.push_back({on ? "no-" + f.info.key : f.info.key, "", on ? "do not " + f.info.help : f.info.help});
+            options.push_back(
+                {on ? "no-" + f.info.key : f.info.key, "", on ? "do not " + f.info.help : f.info.help});
         } else {
             options.push_back({f.info.key, f.info.valueName, spec::helpWithDefault(f.info, fallback)});
         }
@@ -46,7 +47,8 @@ std::optional<std::string> applySpecOptions(const spec::RequestSpec<R>& requestS
             const bool on = std::get<bool>(requestSpec.defaultValue(key));
             if (args.flag(on ? "no-" + key : key)) status = requestSpec.setValue(request, key, !on);
         } else if (f.info.kind == spec::SettingKind::TextList && f.info.listSeparator == '\0') {
-            if (const auto all = args.values(key); !all.empty()) status = requestSpec.setValue(request, key, all);
+            if (const auto all = args.values(key); !all.empty())
+                status = requestSpec.setValue(request, key, all);
         } else if (const auto text = args.value(key)) {
             status = requestSpec.setText(request, key, *text);
         }

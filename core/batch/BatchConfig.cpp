@@ -1,6 +1,7 @@
 #include "batch/BatchConfig.h"
 
 #include "batch/SizePresets.h"
+#include "modelsettings/ModelSettingInfo.h"
 
 #include <filesystem>
 
@@ -25,13 +26,7 @@ Check existing(std::filesystem::path BatchConfig::*member, std::string what, boo
 
 void addModelSettings(spec::RequestSpec<BatchConfig>& s)
 {
-    s.add(&BatchConfig::model,
-          {.key = "model",
-           .label = "Model",
-           .valueName = "PATH",
-           .help = "SD 1.5 / SDXL model: .safetensors, diffusers folder or flat folder",
-           .group = "Model"},
-          existing(&BatchConfig::model, "model"));
+    s.add(&BatchConfig::model, modelsettings::model(), existing(&BatchConfig::model, "model"));
     s.add(&BatchConfig::modelConfig,
           {.key = "model-config",
            .label = "Model configs",
@@ -40,108 +35,31 @@ void addModelSettings(spec::RequestSpec<BatchConfig>& s)
            .group = "Model"},
           existing(&BatchConfig::modelConfig, "model config folder", true));
     s.add(&BatchConfig::tokenizerDir,
-          {.key = "tokenizer",
-           .label = "Tokenizer",
-           .valueName = "DIR",
-           .help = "tokenizer for a single-file checkpoint",
-           .group = "Model"},
+          modelsettings::tokenizer(),
           existing(&BatchConfig::tokenizerDir, "tokenizer folder", true));
-    s.add(&BatchConfig::dtype,
-          {.key = "dtype",
-           .label = "Precision",
-           .valueName = "T",
-           .help = "fp32, bf16 or fp16",
-           .group = "Model",
-           .choices = {"fp32", "bf16", "fp16"}});
-    s.add(
-        &BatchConfig::device,
-        {.key = "device", .label = "Device", .valueName = "D", .help = "cpu or cuda[:N]", .group = "Model"});
-    s.add(&BatchConfig::threads,
-          {.key = "threads",
-           .label = "Threads",
-           .valueName = "N",
-           .help = "torch threads (0: all cores)",
-           .group = "Model",
-           .min = 0,
-           .max = 1024});
-    s.add(&BatchConfig::promptStyle,
-          {.key = "prompt-style",
-           .label = "Prompt style",
-           .valueName = "S",
-           .help = "a1111 (emphasis, BREAK, long prompts) or diffusers",
-           .group = "Prompt",
-           .choices = {"a1111", "diffusers"}});
-    s.add(&BatchConfig::clipSkip,
-          {.key = "clip-skip",
-           .label = "Clip skip",
-           .valueName = "N",
-           .help = "text encoder layers to skip (diffusers clip_skip)",
-           .group = "Prompt",
-           .min = 0,
-           .max = 10});
-    s.add(&BatchConfig::refiner,
-          {.key = "refiner",
-           .label = "Refiner",
-           .valueName = "PATH",
-           .help = "SDXL refiner that finishes the schedule (empty: none)",
-           .group = "Refiner"},
-          existing(&BatchConfig::refiner, "refiner"));
-    s.add(&BatchConfig::refinerSwitch,
-          {.key = "refiner-switch",
-           .label = "Refiner switch at",
-           .valueName = "F",
-           .help = "fraction of the schedule the base model runs before the refiner",
-           .group = "Refiner",
-           .min = 0.01,
-           .max = 0.99});
-    s.add(&BatchConfig::aestheticScore,
-          {.key = "aesthetic-score",
-           .label = "Aesthetic score",
-           .valueName = "S",
-           .help = "SDXL refiner aesthetic-score conditioning",
-           .group = "Refiner",
-           .min = 0,
-           .max = 10});
-    s.add(&BatchConfig::negativeAestheticScore,
-          {.key = "negative-aesthetic-score",
-           .label = "Negative aesthetic score",
-           .valueName = "S",
-           .help = "SDXL refiner aesthetic score of the unconditional pass",
-           .group = "Refiner",
-           .min = 0,
-           .max = 10});
+    s.add(&BatchConfig::dtype, modelsettings::dtype());
+    s.add(&BatchConfig::device, modelsettings::device(), [](const BatchConfig& c) {
+        return modelsettings::checkDevice(c.device);
+    });
+    s.add(&BatchConfig::threads, modelsettings::threads());
+    s.add(&BatchConfig::promptStyle, modelsettings::promptStyle());
+    s.add(&BatchConfig::clipSkip, modelsettings::clipSkip());
+    s.add(&BatchConfig::refiner, modelsettings::refiner(), existing(&BatchConfig::refiner, "refiner"));
+    s.add(&BatchConfig::refinerSwitch, modelsettings::refinerSwitch());
+    s.add(&BatchConfig::aestheticScore, modelsettings::aestheticScore());
+    s.add(&BatchConfig::negativeAestheticScore, modelsettings::negativeAestheticScore());
 }
 
 void addSamplingSettings(spec::RequestSpec<BatchConfig>& s)
 {
-    s.add(&BatchConfig::sampler,
-          {.key = "sampler",
-           .label = "Sampler",
-           .valueName = "NAME",
-           .help = "sampler name as for generate (euler, euler_a, dpmpp_2m_karras, ...)",
-           .group = "Sampling"});
-    s.add(&BatchConfig::steps,
-          {.key = "steps",
-           .label = "Steps",
-           .valueName = "N",
-           .help = "denoising steps",
-           .group = "Sampling",
-           .min = 1,
-           .max = 1000});
-    s.add(&BatchConfig::cfg,
-          {.key = "cfg",
-           .label = "CFG scale",
-           .valueName = "S",
-           .help = "classifier-free guidance scale",
-           .group = "Sampling",
-           .min = 0,
-           .max = 100});
-    s.add(&BatchConfig::seed,
-          {.key = "seed",
-           .label = "Seed",
-           .valueName = "N",
-           .help = "seed of the first image (unset: drawn when the run starts)",
-           .group = "Sampling"});
+    s.add(&BatchConfig::sampler, modelsettings::sampler());
+    s.add(&BatchConfig::steps, modelsettings::steps());
+    s.add(&BatchConfig::cfg, modelsettings::cfg());
+    s.add(&BatchConfig::seed, [] {
+        auto i = modelsettings::seed();
+        i.help = "seed of the first image (unset: drawn when the run starts)";
+        return i;
+    }());
     s.add(
         &BatchConfig::seedPolicy,
         {.key = "seed-policy",
@@ -151,24 +69,16 @@ void addSamplingSettings(spec::RequestSpec<BatchConfig>& s)
              "fixed (every image the seed), increment (seed + n) or random (a sequence drawn from the seed)",
          .group = "Sampling",
          .choices = {"fixed", "increment", "random"}});
-    s.add(&BatchConfig::width,
-          {.key = "width",
-           .label = "Width",
-           .valueName = "W",
-           .help = "stage-1 width, a multiple of 8 (0: 512 for SD 1.5, 1024 for SDXL)",
-           .group = "Size",
-           .min = 0,
-           .max = 8192,
-           .multipleOf = 8});
-    s.add(&BatchConfig::height,
-          {.key = "height",
-           .label = "Height",
-           .valueName = "H",
-           .help = "stage-1 height, a multiple of 8 (0: the model's native size)",
-           .group = "Size",
-           .min = 0,
-           .max = 8192,
-           .multipleOf = 8});
+    s.add(&BatchConfig::width, [] {
+        auto i = modelsettings::width();
+        i.help = "stage-1 width, a multiple of 8 (0: 512 for SD 1.5, 1024 for SDXL)";
+        return i;
+    }());
+    s.add(&BatchConfig::height, [] {
+        auto i = modelsettings::height();
+        i.help = "stage-1 height, a multiple of 8 (0: 512 for SD 1.5, 1024 for SDXL)";
+        return i;
+    }());
     s.add(
         &BatchConfig::sizes,
         {.key = "sizes",
@@ -366,25 +276,10 @@ void addStageSettings(spec::RequestSpec<BatchConfig>& s)
 
 void addOutputSettings(spec::RequestSpec<BatchConfig>& s)
 {
-    s.add(&BatchConfig::vaeTile,
-          {.key = "vae-tile",
-           .label = "VAE tile",
-           .valueName = "PX",
-           .help = "decode the VAE in tiles of PX pixels, a multiple of 8 (0: one piece)",
-           .group = "Memory",
-           .min = 0,
-           .max = 8192,
-           .multipleOf = 8},
-          [](const BatchConfig& c) -> std::optional<std::string> {
-              if (c.vaeTile != 0 && c.vaeTile < 64)
-                  return "VAE tile must be 0 (one piece) or at least 64 pixels.";
-              return std::nullopt;
-          });
-    s.add(&BatchConfig::offload,
-          {.key = "offload",
-           .label = "Free models when done",
-           .help = "free the text encoders (and the UNet before decoding) once not needed",
-           .group = "Memory"});
+    s.add(&BatchConfig::vaeTile, modelsettings::vaeTile(), [](const BatchConfig& c) {
+        return modelsettings::checkVaeTile(c.vaeTile);
+    });
+    s.add(&BatchConfig::offload, modelsettings::offload());
     s.add(&BatchConfig::output,
           {.key = "output",
            .label = "Output folder",

@@ -4,6 +4,7 @@
 // config record every metadata file carries.
 #include "batch/BatchConfig.h"
 #include "batch/OutputTree.h"
+#include "common/ShareOfJob.h"
 #include "generate/GenerateRequest.h"
 
 #include <nlohmann/json.hpp>
@@ -37,25 +38,6 @@ core::Result<diffusion::GenerateRequest> generationRequestOf(const BatchConfig& 
 // The folders <lora:name> tags are resolved in: lora-dir, then its character/ and style/.
 std::vector<std::filesystem::path> promptLoraFolders(const BatchConfig& config);
 
-// A JobContext that maps a part of the work into a share [base, base + span] of the parent's.
-class ShareOfJob final : public core::JobContext {
-public:
-    ShareOfJob(core::JobContext& parent, double base, double span)
-        : m_parent(parent)
-        , m_base(base)
-        , m_span(span)
-    {
-    }
-    bool isCancelled() const override { return m_parent.isCancelled(); }
-    void setProgress(double fraction, std::string_view stage) override
-    {
-        m_parent.setProgress(m_base + m_span * fraction, stage);
-    }
-    void publishPreview(const core::PreviewFrame& frame) override { m_parent.publishPreview(frame); }
-
-private:
-    core::JobContext& m_parent;
-    double m_base, m_span;
-};
+using core::ShareOfJob;
 
 } // namespace hdr::batch

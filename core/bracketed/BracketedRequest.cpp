@@ -9,6 +9,7 @@
 #include "generate/PreparedGeneration.h"
 #include "image/TransferFunction.h"
 #include "io/ImageIO.h"
+#include "modelsettings/ModelSettingInfo.h"
 
 #include <c10/core/InferenceMode.h>
 
@@ -23,15 +24,6 @@ using core::ImageF;
 using core::throwError;
 
 namespace {
-
-// Display sRGB [H, W, 3] tensor (values in [0, 1]) <-> ImageF holding display values.
-ImageF displayImageOf(const at::Tensor& nhwc)
-{
-    const at::Tensor t = nhwc.to(at::kCPU, at::kFloat).contiguous();
-    ImageF image(int(t.size(1)), int(t.size(0)), 3);
-    std::memcpy(image.data(), t.data_ptr<float>(), std::size_t(t.numel()) * sizeof(float));
-    return image;
-}
 
 std::string freeStamp(const BracketOutputSettings& settings, int brackets, bool debug)
 {
@@ -126,17 +118,9 @@ spec::RequestSpec<BracketedRequest> makeSpec()
            .min = 0.1,
            .max = 10,
            .gui = false});
-    s.add(&BracketedRequest::outputDir,
-          {.key = "output",
-           .label = "Output folder",
-           .valueName = "DIR",
-           .help = "output folder",
-           .group = "Output",
-           .json = false},
-          [](const BracketedRequest& r) -> std::optional<std::string> {
-              if (r.outputDir.empty()) return "Choose an output folder.";
-              return std::nullopt;
-          });
+    s.add(&BracketedRequest::outputDir, modelsettings::outputFolder(), [](const BracketedRequest& r) {
+        return modelsettings::checkOutputFolder(r.outputDir);
+    });
     s.addCustom(
         {.key = "format",
          .label = "Formats",
@@ -167,24 +151,14 @@ spec::RequestSpec<BracketedRequest> makeSpec()
            .label = "8-bit fusion",
            .help = "also save an 8-bit PNG of the fusion",
            .group = "Output"});
-    s.add(&BracketedRequest::json,
-          {.key = "json",
-           .label = "JSON sidecar",
-           .help = "write the JSON sidecar",
-           .group = "Output",
-           .json = false});
+    s.add(&BracketedRequest::json, modelsettings::jsonSidecar());
     s.add(&BracketedRequest::debug,
           {.key = "debug",
            .label = "Threshold image",
            .help = "also save the image at the threshold",
            .group = "Output",
            .json = false});
-    s.add(&BracketedRequest::overwrite,
-          {.key = "overwrite",
-           .label = "Overwrite",
-           .help = "replace existing files",
-           .group = "Output",
-           .json = false});
+    s.add(&BracketedRequest::overwrite, modelsettings::overwrite());
     return s;
 }
 
@@ -228,7 +202,7 @@ BracketedOutcome run(const BracketedRequest& r, core::JobContext& job, const Bra
     options.negativeSizeConditioning = prepared.negativeSizeConditioning;
     std::vector<ImageF> display(r.evs.size());
     options.onBranchDecoded = [&](int index, const at::Tensor& image) {
-        display[std::size_t(index)] = displayImageOf(image[0]);
+        display[std::size_t(index)] = imageFromDisplayTensor(image[0]);
         if (callbacks.onBracket) {
             callbacks.onBracket(index, r.evs[std::size_t(index)], display[std::size_t(index)]);
         }
@@ -242,7 +216,7 @@ BracketedOutcome run(const BracketedRequest& r, core::JobContext& job, const Bra
         const at::Tensor image = latents.thresholdImage.defined()
                                      ? latents.thresholdImage
                                      : decodeLatents(*vae, latents.thresholdLatents, &job);
-        thresholdImage = displayImageOf(image[0]);
+        thresholdImage = imageFromDisplayTensor(image[0]);
     }
     core::throwIfCancelled(job);
     job.setProgress(1.0, "Merging");

@@ -27,7 +27,8 @@ void* allocateLargeBuffer(std::size_t bytes)
         // Map one huge page more than needed, then trim head and tail so the block starts on a
         // 2 MiB boundary: the kernel can only back aligned 2 MiB ranges with huge pages.
         const std::size_t size = mappedSize(bytes);
-        void* raw = ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void* raw =
+            ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (raw == MAP_FAILED) {
             throw std::bad_alloc();
         }

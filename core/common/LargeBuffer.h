@@ -22,15 +22,11 @@ inline constexpr std::size_t kLargeBufferMinBytes = std::size_t(4) << 20;
 void* allocateLargeBuffer(std::size_t bytes);
 void releaseLargeBuffer(void* pointer, std::size_t bytes) noexcept;
 
-template <class T>
-struct LargeBufferAllocator {
+template <class T> struct LargeBufferAllocator {
     using value_type = T;
 
     LargeBufferAllocator() = default;
-    template <class U>
-    LargeBufferAllocator(const LargeBufferAllocator<U>&) noexcept
-    {
-    }
+    template <class U> LargeBufferAllocator(const LargeBufferAllocator<U>&) noexcept {}
 
     T* allocate(std::size_t n)
     {
@@ -41,14 +37,9 @@ struct LargeBufferAllocator {
     }
     void deallocate(T* p, std::size_t n) noexcept { releaseLargeBuffer(p, n * sizeof(T)); }
 
-    template <class U>
-    bool operator==(const LargeBufferAllocator<U>&) const noexcept
-    {
-        return true;
-    }
+    template <class U> bool operator==(const LargeBufferAllocator<U>&) const noexcept { return true; }
 };
 
-template <class T>
-using LargeVector = std::vector<T, LargeBufferAllocator<T>>;
+template <class T> using LargeVector = std::vector<T, LargeBufferAllocator<T>>;
 
 } // namespace hdr::core

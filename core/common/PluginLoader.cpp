@@ -43,9 +43,10 @@ Result<void*> resolvePluginSymbol(const std::string& baseName, const char* symbo
         }
         tried += "\n  " + file.string() + " (no " + symbol + ")";
     }
-    return fail(ErrorCode::UnsupportedFormat,
-                "The " + baseName + " plugin could not be loaded (is this a build without the diffusion engine?); tried:" +
-                    tried);
+    return fail(
+        ErrorCode::UnsupportedFormat,
+        "The " + baseName +
+            " plugin could not be loaded (is this a build without the diffusion engine?); tried:" + tried);
 }
 
 } // namespace hdr::core

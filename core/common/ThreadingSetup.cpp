@@ -63,7 +63,8 @@ ThreadingSetup configureThreadingForApp(char** argv)
         ::execv("/proc/self/exe", argv);
         log(LogLevel::Warning,
             "hdr.threads",
-            std::string("could not restart the program with OMP_WAIT_POLICY=PASSIVE (") + std::strerror(errno) +
+            std::string("could not restart the program with OMP_WAIT_POLICY=PASSIVE (") +
+                std::strerror(errno) +
                 "); libtorch's threads will busy-wait beside the image jobs: set OMP_WAIT_POLICY=PASSIVE "
                 "in the environment to avoid it");
     }

@@ -202,7 +202,8 @@ core::Result<GenerationParameters> parseA1111Parameters(std::string_view textVie
             if (auto v = get("VAE tile")) p.vaeTile = std::max(0, std::stoi(*v));
             if (auto v = get("Batch size")) p.batchSize = std::stoi(*v);
             if (auto v = get("Batch pos")) p.batchPosition = std::stoi(*v);
-            if (auto v = get("Refiner")) p.refiner = *v; // a name: requestFromParameters keeps the user's path
+            if (auto v = get("Refiner"))
+                p.refiner = *v; // a name: requestFromParameters keeps the user's path
             if (auto v = get("Refiner switch at")) p.refinerSwitch = std::stod(*v);
             if (auto v = get("Original size")) p.originalSize = parsePair(*v, 'x');
             if (auto v = get("Crop top left")) p.cropTopLeft = parsePair(*v, ',');

@@ -67,16 +67,16 @@ struct DiffusionSettings {
     // referred sRGB values in [0, 1], RGB, any size (cropped to multiples of 8). Not a setting:
     // no flag, no JSON; the record says "(in memory)".
     std::shared_ptr<const core::ImageF> initPixels;
-    double strength = 0.75;          // the fraction of the schedule that re-noises the input
+    double strength = 0.75; // the fraction of the schedule that re-noises the input
     // Memory
     int vaeTile = 0;      // tiled VAE decode: tile edge in pixels, multiple of 8 (0 = one piece)
     bool offload = false; // free the text encoders (and the UNet) once they are not needed
 };
 
 // Keys (= CLI flags, camelCase in JSON): model config tokenizer dtype device threads prompt negative
-// prompt-style clip-skip lora lora-dir lora-pool sampler steps cfg seed width height original-size crop-top-left
-// target-size negative-original-size negative-crop-top-left negative-target-size aesthetic-score
-// negative-aesthetic-score refiner refiner-switch image strength vae-tile offload.
+// prompt-style clip-skip lora lora-dir lora-pool sampler steps cfg seed width height original-size
+// crop-top-left target-size negative-original-size negative-crop-top-left negative-target-size
+// aesthetic-score negative-aesthetic-score refiner refiner-switch image strength vae-tile offload.
 const spec::RequestSpec<DiffusionSettings>& diffusionSettingsSpec();
 
 // The size a request runs at: width/height, or the architecture's native size where 0.

@@ -1,6 +1,7 @@
 #include "generate/GenerateRequest.h"
 
 #include "common/AtomicFile.h"
+#include "common/ShareOfJob.h"
 #include "diffusion/SafetensorsTorch.h"
 #include "diffusion/TorchRuntime.h"
 #include "diffusion/model/StableDiffusionModel.h"
@@ -24,27 +25,6 @@ namespace {
 
 using core::ErrorCode;
 using core::throwError;
-
-// Maps one batch's 0..1 progress into its share of the whole request.
-class BatchJob final : public core::JobContext {
-public:
-    BatchJob(core::JobContext& parent, double base, double span)
-        : m_parent(parent)
-        , m_base(base)
-        , m_span(span)
-    {
-    }
-    bool isCancelled() const override { return m_parent.isCancelled(); }
-    void setProgress(double f, std::string_view stage) override
-    {
-        m_parent.setProgress(m_base + m_span * f, stage);
-    }
-    void publishPreview(const core::PreviewFrame& frame) override { m_parent.publishPreview(frame); }
-
-private:
-    core::JobContext& m_parent;
-    double m_base, m_span;
-};
 
 spec::RequestSpec<GenerateRequest> makeSpec()
 {
@@ -159,7 +139,7 @@ std::vector<GeneratedImage> run(const GenerateRequest& r,
     }
     std::vector<GeneratedImage> out;
     for (int j = 0; j < r.batchCount; ++j) {
-        BatchJob batchJob(job, double(j) / r.batchCount, 1.0 / r.batchCount);
+        core::ShareOfJob batchJob(job, double(j) / r.batchCount, 1.0 / r.batchCount);
         auto scheduler = makeScheduler(prepared.scheduler);
         scheduler->setTimesteps(r.steps);
         const std::uint64_t seed = r.seed + std::uint64_t(j);

@@ -56,7 +56,8 @@ PreparedGeneration prepareGeneration(const DiffusionSettings& s,
 
     const PromptWithLoras resolved = take(resolvePromptLoras(s));
     if (log) {
-        for (const std::string& note : resolved.notes) log(note);
+        for (const std::string& note : resolved.notes)
+            log(note);
     }
     if (!resolved.loras.empty()) {
         job.setProgress(0.0, "Applying LoRAs");
@@ -89,7 +90,8 @@ PreparedGeneration prepareGeneration(const DiffusionSettings& s,
     }
     if (isSdxlFamily(model.arch())) {
         const auto heightWidth = [](const std::optional<std::array<int, 2>>& wh) {
-            return wh ? std::optional<std::array<int, 2>>(std::array<int, 2>{(*wh)[1], (*wh)[0]}) : std::nullopt;
+            return wh ? std::optional<std::array<int, 2>>(std::array<int, 2>{(*wh)[1], (*wh)[0]})
+                      : std::nullopt;
         };
         SdxlMicroConditioning micro;
         micro.originalSize = heightWidth(s.originalSize);
@@ -101,12 +103,13 @@ PreparedGeneration prepareGeneration(const DiffusionSettings& s,
         micro.aestheticScore = s.aestheticScore;
         micro.negativeAestheticScore = s.negativeAestheticScore;
         const bool refiner = model.arch() == ModelArch::SDXLRefiner;
-        const auto ids = resolveSdxlConditioning(
-            micro,
-            run.width,
-            run.height,
-            refiner || run.initImage.defined() ? SdxlPipelineKind::ImageToImage : SdxlPipelineKind::TextToImage,
-            refiner);
+        const auto ids =
+            resolveSdxlConditioning(micro,
+                                    run.width,
+                                    run.height,
+                                    refiner || run.initImage.defined() ? SdxlPipelineKind::ImageToImage
+                                                                       : SdxlPipelineKind::TextToImage,
+                                    refiner);
         run.sizeConditioning = ids.positive;
         run.negativeSizeConditioning = ids.negative;
     }

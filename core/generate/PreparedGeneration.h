@@ -36,15 +36,15 @@ private:
 
 struct PreparedGeneration {
     ScopedLoras loras;
-    PromptEmbeddings prompt;       // batch B, classifier-free guidance halves when cfg > 1
-    SchedulerConfig scheduler;     // makeScheduler(scheduler) once per batch
-    int width = 0, height = 0;     // pixels
-    at::Tensor initImage;          // [B, H, W, 3] display sRGB in [0, 1] on the model's device; or none
+    PromptEmbeddings prompt;   // batch B, classifier-free guidance halves when cfg > 1
+    SchedulerConfig scheduler; // makeScheduler(scheduler) once per batch
+    int width = 0, height = 0; // pixels
+    at::Tensor initImage;      // [B, H, W, 3] display sRGB in [0, 1] on the model's device; or none
     std::optional<SdxlSizeConditioning> sizeConditioning;         // SDXL only
     std::optional<SdxlSizeConditioning> negativeSizeConditioning; // SDXL only (unconditional pass)
     LatentFormat latentFormat = LatentFormat::SD15;
-    int64_t vaeTileLatent = 0;     // tiled decode, latent pixels (0: one piece)
-    GenerationParameters record;   // what runs (seed = the request's; per image: adjust it)
+    int64_t vaeTileLatent = 0;   // tiled decode, latent pixels (0: one piece)
+    GenerationParameters record; // what runs (seed = the request's; per image: adjust it)
 };
 
 // Throws HdrError (InvalidArgument for settings, the loader's errors otherwise). `batch` copies of

@@ -24,7 +24,8 @@ core::Result<PromptWithLoras> resolvePromptLoras(const DiffusionSettings& s)
         auto resolved = batch::extractPromptLoras(s.prompt, {s.loraDir});
         if (!resolved) return tl::unexpected(resolved.error());
         out.prompt = resolved->prompt;
-        for (const auto& choice : resolved->loras) add(choice);
+        for (const auto& choice : resolved->loras)
+            add(choice);
     }
     if (s.loraPool) {
         if (s.loraDir.empty()) {

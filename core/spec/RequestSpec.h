@@ -43,8 +43,7 @@ public:
 
     // Binds a member of R (or of a base of R) to a setting.
     template <typename T, typename C>
-        requires std::is_base_of_v<C, R>
-    RequestSpec& add(T C::*member, SettingInfo info, Rule check = {})
+    requires std::is_base_of_v<C, R> RequestSpec& add(T C::*member, SettingInfo info, Rule check = {})
     {
         using Codec = detail::Codec<T>;
         info.kind = Codec::kind;
@@ -81,8 +80,7 @@ public:
 
     // Appends another spec's settings and rules (a shared block such as the sampling settings).
     template <typename Base>
-        requires std::is_base_of_v<Base, R>
-    RequestSpec& include(const RequestSpec<Base>& other)
+    requires std::is_base_of_v<Base, R> RequestSpec& include(const RequestSpec<Base>& other)
     {
         for (const auto& f : other.fields()) {
             Field<R> field;

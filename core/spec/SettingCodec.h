@@ -44,8 +44,7 @@ template <> struct Codec<bool> {
 };
 
 template <typename T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-struct Codec<T> {
+requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) struct Codec<T> {
     static constexpr SettingKind kind = SettingKind::Integer;
     static SettingValue to(T v)
     {
@@ -72,7 +71,8 @@ struct Codec<T> {
         if constexpr (std::is_unsigned_v<T>) {
             if (i < 0) codecMismatch(info, "zero or more");
         } else {
-            if (i < std::int64_t(std::numeric_limits<T>::min()) || i > std::int64_t(std::numeric_limits<T>::max()))
+            if (i < std::int64_t(std::numeric_limits<T>::min()) ||
+                i > std::int64_t(std::numeric_limits<T>::max()))
                 codecMismatch(info, "a smaller number");
         }
         return T(i);
@@ -80,7 +80,7 @@ struct Codec<T> {
 };
 
 template <typename T>
-    requires std::is_floating_point_v<T>
+requires std::is_floating_point_v<T>
 struct Codec<T> {
     static constexpr SettingKind kind = SettingKind::Real;
     static SettingValue to(T v) { return double(v); }
@@ -119,7 +119,10 @@ template <> struct Codec<std::vector<double>> {
 // Two integers such as a size "1024x1024" or a position "0,0" (info.listSeparator says which).
 template <> struct Codec<std::array<int, 2>> {
     static constexpr SettingKind kind = SettingKind::RealList;
-    static SettingValue to(const std::array<int, 2>& a) { return std::vector<double>{double(a[0]), double(a[1])}; }
+    static SettingValue to(const std::array<int, 2>& a)
+    {
+        return std::vector<double>{double(a[0]), double(a[1])};
+    }
     static std::array<int, 2> from(const SettingValue& v, const SettingInfo& info)
     {
         const auto list = Codec<std::vector<double>>::from(v, info);
@@ -144,7 +147,10 @@ template <> struct Codec<std::vector<std::string>> {
 
 template <> struct Codec<std::set<std::string>> {
     static constexpr SettingKind kind = SettingKind::TextList;
-    static SettingValue to(const std::set<std::string>& set) { return std::vector<std::string>(set.begin(), set.end()); }
+    static SettingValue to(const std::set<std::string>& set)
+    {
+        return std::vector<std::string>(set.begin(), set.end());
+    }
     static std::set<std::string> from(const SettingValue& v, const SettingInfo& info)
     {
         const auto list = Codec<std::vector<std::string>>::from(v, info);

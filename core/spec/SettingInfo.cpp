@@ -36,7 +36,8 @@ std::string formatNumber(double v)
 [[noreturn]] void badText(const SettingInfo& info, std::string_view expected, std::string_view text)
 {
     core::throwError(ErrorCode::InvalidArgument,
-                     "--" + info.key + " expects " + std::string(expected) + ", got '" + std::string(text) + "'");
+                     "--" + info.key + " expects " + std::string(expected) + ", got '" + std::string(text) +
+                         "'");
 }
 
 double parseReal(const SettingInfo& info, std::string_view raw)
@@ -246,7 +247,8 @@ std::optional<std::string> checkSettingValue(const SettingInfo& info, const Sett
         if (!info.choices.empty()) {
             for (const auto& t : *texts) {
                 bool known = false;
-                for (const auto& c : info.choices) known = known || c == t;
+                for (const auto& c : info.choices)
+                    known = known || c == t;
                 if (!known) return subject + " cannot contain '" + t + "'.";
             }
         }

@@ -36,11 +36,11 @@ enum class SettingKind {
 };
 
 struct SettingInfo {
-    std::string key;       // kebab-case: "--key" on the command line, jsonKeyOf(key) in JSON
-    std::string label;     // GUI label ("Steps"); also the subject of validation messages
-    std::string valueName; // command-line placeholder ("N", "PATH"); empty for flags
-    std::string help;      // one line; the CLI appends the request's default
-    std::string group;     // "Model", "Prompt", "Sampling", "Size", "Memory", "Output", ...
+    std::string key;                // kebab-case: "--key" on the command line, jsonKeyOf(key) in JSON
+    std::string label;              // GUI label ("Steps"); also the subject of validation messages
+    std::string valueName;          // command-line placeholder ("N", "PATH"); empty for flags
+    std::string help;               // one line; the CLI appends the request's default
+    std::string group;              // "Model", "Prompt", "Sampling", "Size", "Memory", "Output", ...
     std::optional<double> min, max; // inclusive range of numbers (list elements too)
     bool minExclusive = false;      // (min, max]: e.g. strength
     int multipleOf = 0;             // integers only (0: any)

@@ -38,7 +38,8 @@ RrdbKeyShapes shapesOf(const TensorMap& tensors)
 
 } // namespace
 
-core::Result<LoadedEsrgan> loadEsrganModel(const std::filesystem::path& path, at::ScalarType dtype, at::Device device)
+core::Result<LoadedEsrgan>
+loadEsrganModel(const std::filesystem::path& path, at::ScalarType dtype, at::Device device)
 {
     return core::guarded(ErrorCode::CorruptData, path.string(), [&] {
         LoadedEsrgan out;
@@ -51,10 +52,11 @@ core::Result<LoadedEsrgan> loadEsrganModel(const std::filesystem::path& path, at
                 if (auto basicsr = basicsrNameOfOldEsrgan(name, blocks)) {
                     renamed.emplace(*basicsr, tensor);
                 } else {
-                    core::throwError(ErrorCode::UnsupportedFormat,
-                                     "the old-ESRGAN file has a tensor outside the x4 RRDBNet layout (old x2/x1 "
-                                     "ESRGAN networks are a different architecture)",
-                                     name);
+                    core::throwError(
+                        ErrorCode::UnsupportedFormat,
+                        "the old-ESRGAN file has a tensor outside the x4 RRDBNet layout (old x2/x1 "
+                        "ESRGAN networks are a different architecture)",
+                        name);
                 }
             }
             tensors = std::move(renamed);
@@ -73,15 +75,17 @@ core::Result<LoadedEsrgan> loadEsrganModel(const std::filesystem::path& path, at
                 core::throwError(ErrorCode::CorruptData, "the file lacks an RRDBNet tensor", p.key());
             }
             if (it->second.sizes() != p.value().sizes()) {
-                core::throwError(ErrorCode::CorruptData, "a tensor has the wrong shape for its RRDBNet", p.key());
+                core::throwError(
+                    ErrorCode::CorruptData, "a tensor has the wrong shape for its RRDBNet", p.key());
             }
             p.value().copy_(it->second);
             out.info.parameters += p.value().numel();
             ++used;
         }
         if (used != tensors.size()) {
-            core::throwError(ErrorCode::UnsupportedFormat,
-                             "the file holds tensors an RRDBNet does not have (another upscaler architecture?)");
+            core::throwError(
+                ErrorCode::UnsupportedFormat,
+                "the file holds tensors an RRDBNet does not have (another upscaler architecture?)");
         }
         out.net->eval();
         return out;

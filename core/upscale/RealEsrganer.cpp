@@ -55,8 +55,10 @@ at::Tensor enhanceWithRealEsrgan(RrdbNetImpl& net,
                 core::throwIfCancelled(job);
                 const int64_t x0 = x * o.tile, x1 = std::min(x0 + o.tile, w);
                 const int64_t y0 = y * o.tile, y1 = std::min(y0 + o.tile, h);
-                const int64_t px0 = std::max<int64_t>(x0 - o.tilePad, 0), px1 = std::min<int64_t>(x1 + o.tilePad, w);
-                const int64_t py0 = std::max<int64_t>(y0 - o.tilePad, 0), py1 = std::min<int64_t>(y1 + o.tilePad, h);
+                const int64_t px0 = std::max<int64_t>(x0 - o.tilePad, 0),
+                              px1 = std::min<int64_t>(x1 + o.tilePad, w);
+                const int64_t py0 = std::max<int64_t>(y0 - o.tilePad, 0),
+                              py1 = std::min<int64_t>(y1 + o.tilePad, h);
                 if (trace) trace->tiles.push_back({py0, py1, px0, px1});
                 const at::Tensor tileOut =
                     net.forward(img.slice(2, py0, py1).slice(3, px0, px1)).to(at::kFloat);
@@ -72,7 +74,8 @@ at::Tensor enhanceWithRealEsrgan(RrdbNetImpl& net,
         trace->modelOutputFull = output.clone();
     }
     output = output.slice(2, 0, (h - modPadH) * scale).slice(3, 0, (w - modPadW) * scale);
-    output = output.slice(2, 0, (h - modPadH - o.prePad) * scale).slice(3, 0, (w - modPadW - o.prePad) * scale);
+    output =
+        output.slice(2, 0, (h - modPadH - o.prePad) * scale).slice(3, 0, (w - modPadW - o.prePad) * scale);
     return output.contiguous();
 }
 
@@ -96,14 +99,16 @@ EnhancedImage enhanceImage(RrdbNetImpl& net,
                            RealEsrganTrace* trace)
 {
     c10::InferenceMode guard;
-    const at::Tensor hwc = hwcIn.to(at::kFloat).dim() == 2 ? hwcIn.to(at::kFloat).unsqueeze(2) : hwcIn.to(at::kFloat);
+    const at::Tensor hwc =
+        hwcIn.to(at::kFloat).dim() == 2 ? hwcIn.to(at::kFloat).unsqueeze(2) : hwcIn.to(at::kFloat);
     const int64_t channels = hwc.size(2);
     if (channels != 1 && channels != 3 && channels != 4) {
         throw std::invalid_argument("Real-ESRGAN takes grey, RGB or RGBA images");
     }
     const at::Tensor rgb = channels == 1 ? hwc.expand({-1, -1, 3}) : hwc.slice(2, 0, 3);
     EnhancedImage out;
-    out.rgbFloat = enhanceWithRealEsrgan(net, rgb.permute({2, 0, 1}).unsqueeze(0).contiguous(), options, job, trace);
+    out.rgbFloat =
+        enhanceWithRealEsrgan(net, rgb.permute({2, 0, 1}).unsqueeze(0).contiguous(), options, job, trace);
     const at::Tensor clamped = out.rgbFloat.clamp(0.0, 1.0);
     if (channels == 1) {
         out.hwc = luma(clamped).unsqueeze(2);
@@ -111,7 +116,8 @@ EnhancedImage enhanceImage(RrdbNetImpl& net,
         out.hwc = clamped[0].permute({1, 2, 0});
     }
     if (channels == 4) {
-        const at::Tensor alpha = hwc.slice(2, 3, 4).expand({-1, -1, 3}).permute({2, 0, 1}).unsqueeze(0).contiguous();
+        const at::Tensor alpha =
+            hwc.slice(2, 3, 4).expand({-1, -1, 3}).permute({2, 0, 1}).unsqueeze(0).contiguous();
         out.alphaFloat = enhanceWithRealEsrgan(net, alpha, options, job);
         out.hwc = at::cat({out.hwc, luma(out.alphaFloat.clamp(0.0, 1.0)).unsqueeze(2)}, 2);
     }

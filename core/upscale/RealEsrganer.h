@@ -24,8 +24,8 @@ struct RealEsrganOptions {
 };
 
 struct RealEsrganTrace {
-    at::Tensor preProcessed;       // after pre and mod pad
-    at::Tensor modelOutputFull;    // before the crops
+    at::Tensor preProcessed;                   // after pre and mod pad
+    at::Tensor modelOutputFull;                // before the crops
     std::vector<std::array<int64_t, 4>> tiles; // model input box per call: y0, y1, x0, x1
 };
 

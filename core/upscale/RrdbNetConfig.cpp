@@ -54,10 +54,11 @@ core::Result<RrdbNetConfig> inferRrdbNetConfig(const RrdbKeyShapes& keys)
     if (!first || !last || !grow || first->size() != 4 || last->size() != 4 || grow->size() != 4 ||
         !shape("conv_body.weight") || !shape("conv_up1.weight") || !shape("conv_up2.weight") ||
         !shape("conv_hr.weight")) {
-        return core::fail(ErrorCode::UnsupportedFormat,
-                          "this is not an ESRGAN / Real-ESRGAN RRDBNet (conv_first, body.*.rdb*, conv_body, conv_up1, "
-                          "conv_up2, conv_hr and conv_last are expected); other upscaler architectures are not "
-                          "supported");
+        return core::fail(
+            ErrorCode::UnsupportedFormat,
+            "this is not an ESRGAN / Real-ESRGAN RRDBNet (conv_first, body.*.rdb*, conv_body, conv_up1, "
+            "conv_up2, conv_hr and conv_last are expected); other upscaler architectures are not "
+            "supported");
     }
     RrdbNetConfig c;
     c.numFeat = (*first)[0];

@@ -5,6 +5,7 @@
 #include "image/Resample.h"
 #include "image/TransferFunction.h"
 #include "io/ImageIO.h"
+#include "modelsettings/ModelSettingInfo.h"
 #include "upscale/EsrganModel.h"
 #include "upscale/RealEsrganer.h"
 
@@ -46,16 +47,51 @@ spec::RequestSpec<UpscaleSettings> makeSettingsSpec()
            .min = 0,
            .max = 16});
     s.add(&UpscaleSettings::tile,
-          {.key = "tile", .label = "Tile", .valueName = "PX", .help = "tile size in input pixels (0: whole image)", .group = "Upscale", .min = 0, .max = 8192});
+          {.key = "tile",
+           .label = "Tile",
+           .valueName = "PX",
+           .help = "tile size in input pixels (0: whole image)",
+           .group = "Upscale",
+           .min = 0,
+           .max = 8192});
     s.add(&UpscaleSettings::tilePad,
-          {.key = "tile-pad", .label = "Tile pad", .valueName = "PX", .help = "context around each tile", .group = "Upscale", .min = 0, .max = 512});
+          {.key = "tile-pad",
+           .label = "Tile pad",
+           .valueName = "PX",
+           .help = "context around each tile",
+           .group = "Upscale",
+           .min = 0,
+           .max = 512});
     s.add(&UpscaleSettings::prePad,
-          {.key = "pre-pad", .label = "Pre pad", .valueName = "PX", .help = "reflect padding against border artefacts", .group = "Upscale", .min = 0, .max = 512});
+          {.key = "pre-pad",
+           .label = "Pre pad",
+           .valueName = "PX",
+           .help = "reflect padding against border artefacts",
+           .group = "Upscale",
+           .min = 0,
+           .max = 512});
     s.add(&UpscaleSettings::dtype,
-          {.key = "dtype", .label = "Precision", .valueName = "T", .help = "fp32, bf16 or fp16", .group = "Upscale", .choices = {"fp32", "bf16", "fp16"}});
-    s.add(&UpscaleSettings::device, {.key = "device", .label = "Device", .valueName = "D", .help = "cpu or cuda[:N]", .group = "Upscale"});
+          {.key = "dtype",
+           .label = "Precision",
+           .valueName = "T",
+           .help = "fp32, bf16 or fp16",
+           .group = "Upscale",
+           .choices = {"fp32", "bf16", "fp16"}});
+    s.add(&UpscaleSettings::device,
+          {.key = "device",
+           .label = "Device",
+           .valueName = "D",
+           .help = "cpu or cuda[:N]",
+           .group = "Upscale"});
     s.add(&UpscaleSettings::threads,
-          {.key = "threads", .label = "Threads", .valueName = "N", .help = "CPU threads (0: all cores)", .group = "Upscale", .min = 0, .max = 1024, .json = false});
+          {.key = "threads",
+           .label = "Threads",
+           .valueName = "N",
+           .help = "CPU threads (0: all cores)",
+           .group = "Upscale",
+           .min = 0,
+           .max = 1024,
+           .json = false});
     return s;
 }
 
@@ -64,13 +100,21 @@ spec::RequestSpec<UpscaleRequest> makeRequestSpec()
     spec::RequestSpec<UpscaleRequest> s;
     s.include(upscaleSettingsSpec());
     s.add(&UpscaleRequest::output,
-          {.key = "output", .label = "Output", .valueName = "FILE", .help = "the upscaled image (format by extension)", .group = "Output", .json = false},
+          {.key = "output",
+           .label = "Output",
+           .valueName = "FILE",
+           .help = "the upscaled image (format by extension)",
+           .group = "Output",
+           .json = false},
           [](const UpscaleRequest& r) -> std::optional<std::string> {
               if (r.output.empty()) return "Name the output file (--output FILE).";
               return std::nullopt;
           });
-    s.add(&UpscaleRequest::overwrite,
-          {.key = "overwrite", .label = "Overwrite", .help = "replace an existing output", .group = "Output", .json = false});
+    s.add(&UpscaleRequest::overwrite, [] {
+        auto i = modelsettings::overwrite();
+        i.help = "replace an existing output";
+        return i;
+    }());
     return s;
 }
 
@@ -106,7 +150,10 @@ upscaleDisplayImage(const ImageF& display, const UpscaleSettings& settings, core
             job.setProgress(0.0, "Lanczos upscale");
             out.display = lanczos(display, settings.scale);
             out.method = "Lanczos-3 (no upscaler weights given)";
-            for (std::size_t i = 0, n = std::size_t(out.display.pixelCount()) * std::size_t(out.display.channels()); i < n; ++i) {
+            for (std::size_t i = 0,
+                             n = std::size_t(out.display.pixelCount()) * std::size_t(out.display.channels());
+                 i < n;
+                 ++i) {
                 out.display.data()[i] = std::clamp(out.display.data()[i], 0.0f, 1.0f);
             }
             return out;
@@ -114,11 +161,13 @@ upscaleDisplayImage(const ImageF& display, const UpscaleSettings& settings, core
         configureTorch(settings.threads);
         c10::InferenceMode guard;
         job.setProgress(0.0, "Loading the upscaler");
-        LoadedEsrgan model = core::unwrap(loadEsrganModel(settings.model, dtypeFromName(settings.dtype), at::Device(settings.device)));
+        LoadedEsrgan model = core::unwrap(
+            loadEsrganModel(settings.model, dtypeFromName(settings.dtype), at::Device(settings.device)));
         const int channels = display.channels();
-        const at::Tensor hwc =
-            at::from_blob(const_cast<float*>(display.data()), {display.height(), display.width(), channels}, at::kFloat)
-                .to(model.net->conv_first->weight.device());
+        const at::Tensor hwc = at::from_blob(const_cast<float*>(display.data()),
+                                             {display.height(), display.width(), channels},
+                                             at::kFloat)
+                                   .to(model.net->conv_first->weight.device());
         RealEsrganOptions options;
         options.tile = settings.tile;
         options.tilePad = settings.tilePad;
@@ -126,15 +175,19 @@ upscaleDisplayImage(const ImageF& display, const UpscaleSettings& settings, core
         const EnhancedImage enhanced = enhanceImage(*model.net, hwc, options, job);
         const at::Tensor result = enhanced.hwc.to(at::kCPU, at::kFloat).contiguous();
         out.display = ImageF(int(result.size(1)), int(result.size(0)), channels);
-        std::memcpy(out.display.data(), result.data_ptr<float>(), std::size_t(result.numel()) * sizeof(float));
+        std::memcpy(
+            out.display.data(), result.data_ptr<float>(), std::size_t(result.numel()) * sizeof(float));
         out.networkScale = int(model.info.config.scale);
-        out.method = "RealESRGAN x" + std::to_string(out.networkScale) + " (" + settings.model.filename().string() + ")";
+        out.method = "RealESRGAN x" + std::to_string(out.networkScale) + " (" +
+                     settings.model.filename().string() + ")";
         if (settings.scale > 0.0 && std::abs(settings.scale - double(out.networkScale)) > 1e-9) {
             // Real-ESRGAN's outscale: the network's result resized to input * scale.
-            out.display = core::unwrap(core::resizeLanczos4OpenCv(out.display,
-                                                                  std::max(1, int(display.width() * settings.scale)),
-                                                                  std::max(1, int(display.height() * settings.scale))));
-            for (std::size_t i = 0, n = std::size_t(out.display.pixelCount()) * std::size_t(channels); i < n; ++i) {
+            out.display =
+                core::unwrap(core::resizeLanczos4OpenCv(out.display,
+                                                        std::max(1, int(display.width() * settings.scale)),
+                                                        std::max(1, int(display.height() * settings.scale))));
+            for (std::size_t i = 0, n = std::size_t(out.display.pixelCount()) * std::size_t(channels); i < n;
+                 ++i) {
                 out.display.data()[i] = std::clamp(out.display.data()[i], 0.0f, 1.0f);
             }
         }
@@ -156,13 +209,15 @@ core::Result<UpscaleOutcome> runUpscale(const UpscaleRequest& r, core::JobContex
                              r.input.string());
         }
         // Code values, as the network saw its training pictures.
-        for (std::size_t i = 0, n = std::size_t(image.pixelCount()) * std::size_t(image.channels()); i < n; ++i) {
+        for (std::size_t i = 0, n = std::size_t(image.pixelCount()) * std::size_t(image.channels()); i < n;
+             ++i) {
             if (image.channels() == 4 && i % 4 == 3) continue; // alpha is stored linearly
             image.data()[i] = core::srgbEncode(image.data()[i]);
         }
         UpscaledImage up = core::unwrap(upscaleDisplayImage(image, r, job));
         ImageF linear = up.display;
-        for (std::size_t i = 0, n = std::size_t(linear.pixelCount()) * std::size_t(linear.channels()); i < n; ++i) {
+        for (std::size_t i = 0, n = std::size_t(linear.pixelCount()) * std::size_t(linear.channels()); i < n;
+             ++i) {
             if (linear.channels() == 4 && i % 4 == 3) continue;
             linear.data()[i] = core::srgbDecode(linear.data()[i]);
         }

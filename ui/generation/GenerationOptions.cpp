@@ -1,5 +1,7 @@
 #include "ui/generation/GenerationOptions.h"
 
+#include "batch/SizePresets.h"
+
 #include <QObject>
 #include <QRegularExpression>
 
@@ -10,19 +12,13 @@ namespace hdr::ui {
 
 std::vector<QSize> sizePresets(const QString& arch)
 {
-    if (arch == QLatin1String("sd15")) {
-        return {{512, 512}, {512, 768}, {768, 512}, {640, 448}, {448, 640}};
+    // The same presets the batch config's "sdxl" / "sd15" size groups draw from.
+    const auto& presets = arch == QLatin1String("sd15") ? batch::sd15Presets() : batch::sdxlBuckets();
+    std::vector<QSize> sizes;
+    for (const batch::ImageSize& size : presets) {
+        sizes.emplace_back(size.width, size.height);
     }
-    // SDXL was trained on these ~1 megapixel aspect buckets.
-    return {{1024, 1024},
-            {1152, 896},
-            {896, 1152},
-            {1216, 832},
-            {832, 1216},
-            {1344, 768},
-            {768, 1344},
-            {1536, 640},
-            {640, 1536}};
+    return sizes;
 }
 
 QString architectureLabel(const QString& arch)

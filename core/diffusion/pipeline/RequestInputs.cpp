@@ -4,6 +4,7 @@
 #include "io/ImageIO.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace hdr::diffusion {
 
@@ -88,6 +89,14 @@ at::Tensor readInitImage(const std::filesystem::path& path, int& width, int& hei
 at::Tensor initImageFromDisplay(const core::ImageF& display, int& width, int& height)
 {
     return croppedInitTensor(display, width, height, "(in-memory image)", [](float v) { return v; });
+}
+
+core::ImageF imageFromDisplayTensor(const at::Tensor& hwc)
+{
+    const at::Tensor t = hwc.to(at::kCPU, at::kFloat).contiguous();
+    core::ImageF image(int(t.size(1)), int(t.size(0)), 3);
+    std::memcpy(image.data(), t.data_ptr<float>(), std::size_t(t.numel()) * sizeof(float));
+    return image;
 }
 
 } // namespace hdr::diffusion

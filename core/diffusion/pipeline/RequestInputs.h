@@ -42,4 +42,8 @@ at::Tensor readInitImage(const std::filesystem::path& path, int& width, int& hei
 // The same from display-referred sRGB values in [0, 1] already in memory (RGB or RGBA).
 at::Tensor initImageFromDisplay(const core::ImageF& display, int& width, int& height);
 
+// A decoded image, [H, W, 3] display sRGB values (any dtype and device) -> an ImageF holding the
+// same display-referred values (the inverse of initImageFromDisplay, without the crop).
+core::ImageF imageFromDisplayTensor(const at::Tensor& hwc);
+
 } // namespace hdr::diffusion

@@ -34,10 +34,16 @@ struct Request : Shared {
 RequestSpec<Shared> sharedSpec()
 {
     RequestSpec<Shared> s;
-    s.add(&Shared::steps, {.key = "steps", .label = "Steps", .valueName = "N", .help = "steps", .min = 1, .max = 1000});
-    s.add(&Shared::cfg, {.key = "cfg", .label = "CFG scale", .valueName = "S", .help = "guidance", .min = 0, .max = 100});
+    s.add(&Shared::steps,
+          {.key = "steps", .label = "Steps", .valueName = "N", .help = "steps", .min = 1, .max = 1000});
+    s.add(&Shared::cfg,
+          {.key = "cfg", .label = "CFG scale", .valueName = "S", .help = "guidance", .min = 0, .max = 100});
     s.add(&Shared::sampler,
-          {.key = "sampler", .label = "Sampler", .valueName = "NAME", .help = "sampler", .choices = {"euler", "ddim"}});
+          {.key = "sampler",
+           .label = "Sampler",
+           .valueName = "NAME",
+           .help = "sampler",
+           .choices = {"euler", "ddim"}});
     return s;
 }
 
@@ -48,15 +54,45 @@ const RequestSpec<Request>& requestSpec()
         s.include(sharedSpec());
         s.add(&Request::seed, {.key = "seed", .label = "Seed", .valueName = "N", .help = "seed"});
         s.add(&Request::fraction,
-              {.key = "fraction", .label = "Fraction", .valueName = "F", .help = "f", .min = 0, .max = 1, .minExclusive = true});
+              {.key = "fraction",
+               .label = "Fraction",
+               .valueName = "F",
+               .help = "f",
+               .min = 0,
+               .max = 1,
+               .minExclusive = true});
         s.add(&Request::evs,
-              {.key = "evs", .label = "EVs", .valueName = "LIST", .help = "e", .min = -10, .max = 10, .minCount = 2});
+              {.key = "evs",
+               .label = "EVs",
+               .valueName = "LIST",
+               .help = "e",
+               .min = -10,
+               .max = 10,
+               .minCount = 2});
         s.add(&Request::formats,
-              {.key = "format", .label = "Formats", .valueName = "LIST", .help = "f", .choices = {"exr", "png", "hdr"}, .minCount = 1});
-        s.add(&Request::size, {.key = "original-size", .label = "Original size", .valueName = "WxH", .help = "s", .listSeparator = 'x'});
-        s.add(&Request::output, {.key = "output", .label = "Output", .valueName = "DIR", .help = "o", .json = false});
+              {.key = "format",
+               .label = "Formats",
+               .valueName = "LIST",
+               .help = "f",
+               .choices = {"exr", "png", "hdr"},
+               .minCount = 1});
+        s.add(&Request::size,
+              {.key = "original-size",
+               .label = "Original size",
+               .valueName = "WxH",
+               .help = "s",
+               .listSeparator = 'x'});
+        s.add(&Request::output,
+              {.key = "output", .label = "Output", .valueName = "DIR", .help = "o", .json = false});
         s.add(&Request::overwrite, {.key = "overwrite", .label = "Overwrite", .help = "replace"});
-        s.add(&Request::strength, {.key = "strength", .label = "Strength", .valueName = "S", .help = "s", .min = 0, .max = 1, .minExclusive = true});
+        s.add(&Request::strength,
+              {.key = "strength",
+               .label = "Strength",
+               .valueName = "S",
+               .help = "s",
+               .min = 0,
+               .max = 1,
+               .minExclusive = true});
         s.rule([](const Request& r) -> std::optional<std::string> {
             if (r.sampler == "ddim" && r.steps > 500) return "DDIM needs at most 500 steps.";
             return std::nullopt;
@@ -79,7 +115,8 @@ private slots:
         QCOMPARE(formatSettingValue(spec.defaultValue("evs")), std::string("-1,0,1"));
         QCOMPARE(formatSettingValue(spec.defaultValue("format")), std::string("exr,png"));
         QVERIFY(std::holds_alternative<std::monostate>(spec.defaultValue("fraction")));
-        QCOMPARE(helpWithDefault(spec.info("steps"), spec.defaultValue("steps")), std::string("steps (default 20)"));
+        QCOMPARE(helpWithDefault(spec.info("steps"), spec.defaultValue("steps")),
+                 std::string("steps (default 20)"));
         QCOMPARE(spec.info("sampler").kind, SettingKind::Choice);
         QVERIFY(spec.info("fraction").nullable);
         const Request defaults;
@@ -118,7 +155,10 @@ private slots:
         Request r;
         HDR_VERIFY_OK(spec.setText(r, "steps", "30"));
         HDR_VERIFY_OK(spec.setText(r, "seed", "18446744073709551615"));
-        HDR_VERIFY_OK(spec.setText(r, "evs", "\xE2\x88\x92" "2, 0,2")); // a pasted true minus sign
+        HDR_VERIFY_OK(spec.setText(r,
+                                   "evs",
+                                   "\xE2\x88\x92"
+                                   "2, 0,2")); // a pasted true minus sign
         HDR_VERIFY_OK(spec.setText(r, "format", "hdr,exr"));
         HDR_VERIFY_OK(spec.setText(r, "original-size", "1024x768"));
         HDR_VERIFY_OK(spec.setText(r, "overwrite", ""));
@@ -174,7 +214,8 @@ private slots:
         // Keys absent from the JSON keep the request's values; null clears an optional.
         Request partial;
         partial.fraction = 0.3;
-        HDR_VERIFY_OK(spec.fromJson(partial, nlohmann::json{{"steps", 7}, {"fraction", nullptr}, {"unknown", 1}}));
+        HDR_VERIFY_OK(
+            spec.fromJson(partial, nlohmann::json{{"steps", 7}, {"fraction", nullptr}, {"unknown", 1}}));
         QCOMPARE(partial.steps, 7);
         QVERIFY(!partial.fraction);
         QCOMPARE(partial.cfg, 7.0);
