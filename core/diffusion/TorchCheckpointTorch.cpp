@@ -19,7 +19,8 @@ core::Result<TensorMap> loadTorchCheckpoint(const std::filesystem::path& path)
             const auto bytes = core::unwrap((*checkpoint)->contiguousCopy(entry));
             at::Tensor t = at::empty(entry.shape, at::TensorOptions().dtype(scalarTypeOf(entry.dtype)));
             if (std::size_t(t.nbytes()) != bytes.size()) {
-                core::throwError(core::ErrorCode::CorruptData, "the tensor's bytes do not match its shape", entry.name);
+                core::throwError(
+                    core::ErrorCode::CorruptData, "the tensor's bytes do not match its shape", entry.name);
             }
             if (!bytes.empty()) {
                 std::memcpy(t.data_ptr(), bytes.data(), bytes.size());

@@ -68,7 +68,8 @@ Taps lanczos4OpenCvTaps(int src, int dst)
     Taps t;
     const double scale = double(src) / double(dst);
     constexpr double s45 = 0.70710678118654752440084436210485;
-    constexpr double cs[8][2] = {{1, 0}, {-s45, -s45}, {0, 1}, {s45, -s45}, {-1, 0}, {s45, s45}, {0, -1}, {-s45, s45}};
+    constexpr double cs[8][2] = {
+        {1, 0}, {-s45, -s45}, {0, 1}, {s45, -s45}, {-1, 0}, {s45, s45}, {0, -1}, {-s45, s45}};
     for (int o = 0; o < dst; ++o) {
         float fx = float((o + 0.5) * scale - 0.5); // OpenCV computes in double, keeps a float
         const int sx = int(std::floor(fx));
@@ -86,7 +87,8 @@ Taps lanczos4OpenCvTaps(int src, int dst)
                 coeffs[i] = float((cs[i][0] * s0 + cs[i][1] * c0) / (y * y));
                 sum += coeffs[i];
             }
-            for (float& c : coeffs) c *= 1.0f / sum;
+            for (float& c : coeffs)
+                c *= 1.0f / sum;
         }
         for (int i = 0; i < 8; ++i) {
             t.weights.push_back(coeffs[i]);
@@ -143,9 +145,11 @@ Status checkSize(const ImageF& image, int width, int height)
     if (image.empty()) {
         return fail(ErrorCode::InvalidArgument, "cannot resize an empty image");
     }
-    if (width < 1 || height < 1 || width > 65536 || height > 65536 || std::int64_t(width) * height > (1ll << 31)) {
+    if (width < 1 || height < 1 || width > 65536 || height > 65536 ||
+        std::int64_t(width) * height > (1ll << 31)) {
         return fail(ErrorCode::InvalidArgument,
-                    "the target size " + std::to_string(width) + "x" + std::to_string(height) + " is out of range");
+                    "the target size " + std::to_string(width) + "x" + std::to_string(height) +
+                        " is out of range");
     }
     return {};
 }
@@ -157,7 +161,10 @@ Result<ImageF> resizeLanczos(const ImageF& image, int width, int height, int lob
     if (auto ok = checkSize(image, width, height); !ok) return tl::unexpected(ok.error());
     if (lobes < 1 || lobes > 8) return fail(ErrorCode::InvalidArgument, "Lanczos lobes must be 1..8");
     return guarded(ErrorCode::LimitExceeded, {}, [&] {
-        return apply(image, width, height, lanczosTaps(image.width(), width, lobes),
+        return apply(image,
+                     width,
+                     height,
+                     lanczosTaps(image.width(), width, lobes),
                      lanczosTaps(image.height(), height, lobes));
     });
 }
@@ -166,12 +173,16 @@ Result<ImageF> resizeLanczos4OpenCv(const ImageF& image, int width, int height)
 {
     if (auto ok = checkSize(image, width, height); !ok) return tl::unexpected(ok.error());
     return guarded(ErrorCode::LimitExceeded, {}, [&] {
-        return apply(image, width, height, lanczos4OpenCvTaps(image.width(), width),
+        return apply(image,
+                     width,
+                     height,
+                     lanczos4OpenCvTaps(image.width(), width),
                      lanczos4OpenCvTaps(image.height(), height));
     });
 }
 
-std::vector<std::uint8_t> resizeLanczos4OpenCv8(const std::vector<std::uint8_t>& in, int w, int h, int ch, int nw, int nh)
+std::vector<std::uint8_t>
+resizeLanczos4OpenCv8(const std::vector<std::uint8_t>& in, int w, int h, int ch, int nw, int nh)
 {
     const Taps tx = lanczos4OpenCvTaps(w, nw), ty = lanczos4OpenCvTaps(h, nh);
     // saturate_cast<short>: round half to even.
@@ -230,7 +241,8 @@ resizeLanczos4OpenCv16(const std::vector<std::uint16_t>& in, int w, int h, int c
                 const int i = ty.offset[y] + k;
                 acc += ty.weights[i] * rows[std::size_t(ty.indices[i]) * nw * ch + x];
             }
-            out[std::size_t(y) * nw * ch + x] = std::uint16_t(std::clamp(std::nearbyint(acc), 0.0f, 65535.0f));
+            out[std::size_t(y) * nw * ch + x] =
+                std::uint16_t(std::clamp(std::nearbyint(acc), 0.0f, 65535.0f));
         }
     }
     return out;

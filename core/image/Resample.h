@@ -21,9 +21,17 @@ Result<ImageF> resizeLanczos4OpenCv(const ImageF& image, int width, int height);
 // computes it (coefficients * 2048 as int16, horizontal sums in int, vertical in int with a
 // rounding shift of 22 bits, saturated); 16-bit images go through OpenCV's float path (rounded to
 // nearest even).
-std::vector<std::uint8_t>
-resizeLanczos4OpenCv8(const std::vector<std::uint8_t>& pixels, int width, int height, int channels, int newWidth, int newHeight);
-std::vector<std::uint16_t>
-resizeLanczos4OpenCv16(const std::vector<std::uint16_t>& pixels, int width, int height, int channels, int newWidth, int newHeight);
+std::vector<std::uint8_t> resizeLanczos4OpenCv8(const std::vector<std::uint8_t>& pixels,
+                                                int width,
+                                                int height,
+                                                int channels,
+                                                int newWidth,
+                                                int newHeight);
+std::vector<std::uint16_t> resizeLanczos4OpenCv16(const std::vector<std::uint16_t>& pixels,
+                                                  int width,
+                                                  int height,
+                                                  int channels,
+                                                  int newWidth,
+                                                  int newHeight);
 
 } // namespace hdr::core

@@ -10,8 +10,8 @@ Status HighlightMetricOptions::validate() const
 {
     if (!(diffuseWhiteNits > 0.0f) || !(peakNits > diffuseWhiteNits) || !std::isfinite(peakNits)) {
         return fail(ErrorCode::InvalidArgument,
-                    "the highlight metrics need 0 < diffuse white < peak (got " + std::to_string(diffuseWhiteNits) +
-                        " and " + std::to_string(peakNits) + " nits)");
+                    "the highlight metrics need 0 < diffuse white < peak (got " +
+                        std::to_string(diffuseWhiteNits) + " and " + std::to_string(peakNits) + " nits)");
     }
     return {};
 }

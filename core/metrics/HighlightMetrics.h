@@ -29,6 +29,7 @@ struct HighlightMetrics {
     double ehl = 0.0;
 };
 
-Result<HighlightMetrics> highlightMetrics(const ImageF& sceneLinear, const HighlightMetricOptions& options = {});
+Result<HighlightMetrics> highlightMetrics(const ImageF& sceneLinear,
+                                          const HighlightMetricOptions& options = {});
 
 } // namespace hdr::core

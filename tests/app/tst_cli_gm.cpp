@@ -59,11 +59,15 @@ private slots:
         QVERIFY(help.out.contains(QStringLiteral("--qmax Q")));
         QVERIFY(help.out.contains(QStringLiteral("(default 99)")));
         QVERIFY(help.out.contains(QStringLiteral("(default ddpm)")));
-        QCOMPARE(cli({QStringLiteral("gm-generate"), QStringLiteral("--prompt"), QStringLiteral("x")}).code, 2);
-        QTemporaryDir dir;
-        QCOMPARE(cli(tinyArgs(QStringLiteral("gm-generate"), dir.path()) + QStringList{"--prompt", "x", "--qmax", "-1"}).code,
+        QCOMPARE(cli({QStringLiteral("gm-generate"), QStringLiteral("--prompt"), QStringLiteral("x")}).code,
                  2);
-        QCOMPARE(cli(tinyArgs(QStringLiteral("gm-generate"), dir.path()) + QStringList{"--prompt", "x", "--format", "gif"})
+        QTemporaryDir dir;
+        QCOMPARE(cli(tinyArgs(QStringLiteral("gm-generate"), dir.path()) +
+                     QStringList{"--prompt", "x", "--qmax", "-1"})
+                     .code,
+                 2);
+        QCOMPARE(cli(tinyArgs(QStringLiteral("gm-generate"), dir.path()) +
+                     QStringList{"--prompt", "x", "--format", "gif"})
                      .code,
                  2);
         const Run noInput = cli(tinyArgs(QStringLiteral("sdr2hdr"), dir.path()));
@@ -90,7 +94,8 @@ private slots:
                     QProcess info;
                     info.start(oiiotool, {QStringLiteral("--info"), path});
                     QVERIFY(info.waitForFinished(30000));
-                    QVERIFY2(info.exitCode() == 0, qPrintable(f + QString::fromUtf8(info.readAllStandardError())));
+                    QVERIFY2(info.exitCode() == 0,
+                             qPrintable(f + QString::fromUtf8(info.readAllStandardError())));
                     // oiiotool pads the size: "64 x   64".
                     QVERIFY(QString::fromUtf8(info.readAllStandardOutput())
                                 .contains(QRegularExpression(QStringLiteral(R"(\b64\s+x\s+64\b)"))));
@@ -107,16 +112,18 @@ private slots:
         hdr::core::ImageF sdr(64, 48, 3);
         for (int y = 0; y < 48; ++y)
             for (int x = 0; x < 64; ++x)
-                for (int c = 0; c < 3; ++c) sdr.pixel(x, y)[c] = float(x + y) / 112.0f;
+                for (int c = 0; c < 3; ++c)
+                    sdr.pixel(x, y)[c] = float(x + y) / 112.0f;
         const QString input = dir.filePath(QStringLiteral("in.png"));
         HDR_VERIFY_OK(hdr::core::writeImage(sdr, input.toStdString()));
         const QString out = dir.filePath(QStringLiteral("out"));
-        const Run r = cli(tinyArgs(QStringLiteral("sdr2hdr"), out) << input << QStringLiteral("--format")
-                                                                    << QStringLiteral("exr,jpg"));
+        const Run r = cli(tinyArgs(QStringLiteral("sdr2hdr"), out)
+                          << input << QStringLiteral("--format") << QStringLiteral("exr,jpg"));
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const QStringList files = QDir(out).entryList(QDir::Files);
         QCOMPARE(files.size(), 3); // exr, jpg, json
-        auto exr = hdr::core::readImage(QDir(out).filePath(files.filter(QStringLiteral(".exr")).first()).toStdString());
+        auto exr = hdr::core::readImage(
+            QDir(out).filePath(files.filter(QStringLiteral(".exr")).first()).toStdString());
         HDR_VERIFY_OK(exr);
         QCOMPARE(exr->width(), 64);
         QCOMPARE(exr->height(), 48);
@@ -135,7 +142,8 @@ private slots:
         QFETCH(int, signal);
         QTemporaryDir dir;
         QStringList args = tinyArgs(QStringLiteral("gm-generate"), dir.path());
-        args << QStringLiteral("--prompt") << QStringLiteral("x") << QStringLiteral("--steps") << QStringLiteral("400");
+        args << QStringLiteral("--prompt") << QStringLiteral("x") << QStringLiteral("--steps")
+             << QStringLiteral("400");
         QProcess p;
         p.start(QStringLiteral(HDR_CLI_PATH), args);
         QVERIFY(p.waitForStarted());
@@ -144,8 +152,9 @@ private slots:
         ::kill(pid_t(p.processId()), signal);
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitCode(), 130);
-        QVERIFY2(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).isEmpty(),
-                 qPrintable(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).join(QStringLiteral(", "))));
+        QVERIFY2(
+            QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).isEmpty(),
+            qPrintable(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).join(QStringLiteral(", "))));
     }
 };
 

@@ -94,10 +94,10 @@ core::ImageF falseColourGainMap(const core::ImageF& gainMap)
 {
     // A short perceptual ramp (dark blue -> teal -> green -> yellow), display sRGB.
     static constexpr std::array<std::array<float, 3>, 5> kRamp{{{0.07f, 0.04f, 0.33f},
-                                                               {0.13f, 0.35f, 0.55f},
-                                                               {0.12f, 0.60f, 0.54f},
-                                                               {0.48f, 0.82f, 0.32f},
-                                                               {0.99f, 0.91f, 0.15f}}};
+                                                                {0.13f, 0.35f, 0.55f},
+                                                                {0.12f, 0.60f, 0.54f},
+                                                                {0.48f, 0.82f, 0.32f},
+                                                                {0.99f, 0.91f, 0.15f}}};
     core::ImageF out(gainMap.width(), gainMap.height(), 3);
     for (int y = 0; y < gainMap.height(); ++y) {
         for (int x = 0; x < gainMap.width(); ++x) {
@@ -107,7 +107,8 @@ core::ImageF falseColourGainMap(const core::ImageF& gainMap)
             const float t = v - float(i);
             float* o = out.pixel(x, y);
             for (int c = 0; c < 3; ++c) {
-                o[c] = kRamp[std::size_t(i)][std::size_t(c)] * (1.0f - t) + kRamp[std::size_t(i) + 1][std::size_t(c)] * t;
+                o[c] = kRamp[std::size_t(i)][std::size_t(c)] * (1.0f - t) +
+                       kRamp[std::size_t(i) + 1][std::size_t(c)] * t;
             }
         }
     }

@@ -10,8 +10,8 @@ namespace hdr::ui {
 // Runs on a worker thread. root: the batch folder the gallery shows; picked: stage-1 images.
 // onFinal is called (on the worker thread) with each final's path as soon as it is written.
 core::Result<PickedUpscaleResult> upscalePickedCandidates(const QString& root,
-                                                           const QStringList& picked,
-                                                           const std::function<void(const QString&)>& onFinal,
-                                                           core::JobContext& job);
+                                                          const QStringList& picked,
+                                                          const std::function<void(const QString&)>& onFinal,
+                                                          core::JobContext& job);
 
 } // namespace hdr::ui

@@ -52,10 +52,11 @@ public:
     // The batch workflow's stages 2 and 3 on picked stage-1 candidates of the batch folder
     // `root`, with the settings they were made with (runs on a worker thread; onFinal is called
     // there with each final as soon as it is written).
-    virtual core::Result<PickedUpscaleResult> upscalePicked(const QString& root,
-                                                            const QStringList& picked,
-                                                            const std::function<void(const QString&)>& onFinal,
-                                                            core::JobContext& job) = 0;
+    virtual core::Result<PickedUpscaleResult>
+    upscalePicked(const QString& root,
+                  const QStringList& picked,
+                  const std::function<void(const QString&)>& onFinal,
+                  core::JobContext& job) = 0;
 };
 
 // Loads the plugin library (once; thread-safe; search path: common/PluginLoader.h). An error says

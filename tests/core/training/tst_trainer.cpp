@@ -316,7 +316,8 @@ private slots:
         } other;
         auto mismatch = training::loadCheckpoint(good, other, nullptr);
         QVERIFY(!mismatch);
-        QVERIFY2(mismatch.error().message.find("'weight'") != std::string::npos, mismatch.error().message.c_str());
+        QVERIFY2(mismatch.error().message.find("'weight'") != std::string::npos,
+                 mismatch.error().message.c_str());
         // Resuming from a damaged checkpoint fails cleanly, and releases the lock.
         auto resume = baseOptions(root / "run");
         resume.resume = (root / "truncated.pt").string();

@@ -3,11 +3,11 @@
 // what our loader builds; the tiny oracle networks in every file format giving the same network;
 // refusals of files that are not RRDBNets; Real-ESRGAN tiling equal to the untiled pass away from
 // the tile seams; the Lanczos resamplers.
+#include "diffusion/SafetensorsTorch.h"
 #include "image/Resample.h"
 #include "support/TestSupport.h"
 #include "upscale/EsrganModel.h"
 #include "upscale/RealEsrganer.h"
-#include "diffusion/SafetensorsTorch.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,7 +35,8 @@ private slots:
         for (const char* name : {"RealESRGAN_x4plus", "RealESRGAN_x4plus_anime_6B", "RealESRGAN_x2plus"}) {
             const auto& m = manifest.at(name);
             RrdbKeyShapes keys;
-            for (const auto& [k, v] : m.at("keys").items()) keys[k] = v.get<std::vector<int64_t>>();
+            for (const auto& [k, v] : m.at("keys").items())
+                keys[k] = v.get<std::vector<int64_t>>();
             QCOMPARE(keys.size(), m.at("num_keys").get<std::size_t>());
             const auto config = inferRrdbNetConfig(keys);
             HDR_VERIFY_OK(config);
@@ -57,7 +58,8 @@ private slots:
             QCOMPARE(parameters, m.at("parameters").get<int64_t>());
             if (m.contains("old_esrgan_keys")) {
                 RrdbKeyShapes old;
-                for (const auto& [k, v] : m.at("old_esrgan_keys").items()) old[k] = v.get<std::vector<int64_t>>();
+                for (const auto& [k, v] : m.at("old_esrgan_keys").items())
+                    old[k] = v.get<std::vector<int64_t>>();
                 QVERIFY(isOldEsrganLayout(old));
                 const int64_t blocks = oldEsrganBlockCount(old);
                 QCOMPARE(blocks, config->numBlock);
@@ -78,14 +80,18 @@ private slots:
         at::manual_seed(1);
         const at::Tensor x = at::rand({1, 3, 12, 16});
         at::Tensor reference;
-        for (const char* file : {"tiny-rrdbnet-x4.pth", "tiny-rrdbnet-x4.safetensors", "tiny-rrdbnet-x4.esrgan-old.pth",
+        for (const char* file : {"tiny-rrdbnet-x4.pth",
+                                 "tiny-rrdbnet-x4.safetensors",
+                                 "tiny-rrdbnet-x4.esrgan-old.pth",
                                  "tiny-rrdbnet-x4.esrgan-old.safetensors"}) {
             auto model = loadEsrganModel(dir / file);
             HDR_VERIFY_OK(model);
             QCOMPARE(model->info.config.scale, int64_t(4));
             QCOMPARE(model->info.config.numFeat, int64_t(16));
             QCOMPARE(model->info.config.numBlock, int64_t(2));
-            QCOMPARE(model->info.layout, std::string(std::string(file).find("old") != std::string::npos ? "esrgan-old" : "basicsr"));
+            QCOMPARE(
+                model->info.layout,
+                std::string(std::string(file).find("old") != std::string::npos ? "esrgan-old" : "basicsr"));
             c10::InferenceMode guard;
             const at::Tensor y = model->net->forward(x);
             QCOMPARE(y.sizes().vec(), (std::vector<int64_t>{1, 3, 48, 64}));
@@ -98,7 +104,8 @@ private slots:
         }
         for (int scale : {2, 1}) {
             const std::string name = "tiny-rrdbnet-x" + std::to_string(scale);
-            auto model = loadEsrganModel(hdr::test::sharedPath("oracle/models/" + name + "/" + name + ".pth"));
+            auto model =
+                loadEsrganModel(hdr::test::sharedPath("oracle/models/" + name + "/" + name + ".pth"));
             HDR_VERIFY_OK(model);
             QCOMPARE(model->info.config.scale, int64_t(scale));
             QCOMPARE(model->info.config.inChannels, int64_t(3));
@@ -127,7 +134,8 @@ private slots:
     void tilingMatchesTheWholeImageAwayFromSeams()
     {
         HDR_REQUIRE_SHARED("oracle/models/tiny-rrdbnet-x2");
-        auto model = loadEsrganModel(hdr::test::sharedPath("oracle/models/tiny-rrdbnet-x2/tiny-rrdbnet-x2.pth"));
+        auto model =
+            loadEsrganModel(hdr::test::sharedPath("oracle/models/tiny-rrdbnet-x2/tiny-rrdbnet-x2.pth"));
         HDR_VERIFY_OK(model);
         at::manual_seed(2);
         const at::Tensor img = at::rand({1, 3, 37, 29});
@@ -138,17 +146,23 @@ private slots:
         tiled.tilePad = 8;
         RealEsrganTrace trace;
         const at::Tensor a = enhanceWithRealEsrgan(*model->net, img, whole, hdr::core::nullJobContext());
-        const at::Tensor b = enhanceWithRealEsrgan(*model->net, img, tiled, hdr::core::nullJobContext(), &trace);
+        const at::Tensor b =
+            enhanceWithRealEsrgan(*model->net, img, tiled, hdr::core::nullJobContext(), &trace);
         QCOMPARE(a.sizes().vec(), (std::vector<int64_t>{1, 3, 74, 58}));
         QCOMPARE(b.sizes(), a.sizes());
         QCOMPARE(trace.tiles.size(), std::size_t(3 * 3)); // 42x34 padded -> 3 x 3 tiles of 16
         // Tile interiors (at least tilePad from every seam) agree closely; the network's receptive
         // field is larger than the pad, so not bit for bit.
-        const double interior = (a.slice(2, 0, 16).slice(3, 0, 16) - b.slice(2, 0, 16).slice(3, 0, 16)).abs().max().item<double>();
+        const double interior = (a.slice(2, 0, 16).slice(3, 0, 16) - b.slice(2, 0, 16).slice(3, 0, 16))
+                                    .abs()
+                                    .max()
+                                    .item<double>();
         QVERIFY2(interior < 1e-3, qPrintable(QString::number(interior)));
         bool refused = false;
         try {
-            enhanceWithRealEsrgan(*model->net, img, RealEsrganOptions{.tile = 0, .tilePad = 0, .prePad = 40},
+            enhanceWithRealEsrgan(*model->net,
+                                  img,
+                                  RealEsrganOptions{.tile = 0, .tilePad = 0, .prePad = 40},
                                   hdr::core::nullJobContext());
         } catch (const std::invalid_argument&) {
             refused = true; // a pre pad larger than the image cannot reflect
@@ -162,7 +176,8 @@ private slots:
         hdr::core::ImageF ramp(64, 8, 3);
         for (int y = 0; y < 8; ++y)
             for (int x = 0; x < 64; ++x)
-                for (int c = 0; c < 3; ++c) ramp.pixel(x, y)[c] = float(x);
+                for (int c = 0; c < 3; ++c)
+                    ramp.pixel(x, y)[c] = float(x);
         auto up = hdr::core::resizeLanczos(ramp, 128, 16);
         HDR_VERIFY_OK(up);
         // Reference: the normalised Lanczos-3 sum written out here (a windowed sinc does not
@@ -191,7 +206,8 @@ private slots:
         const std::vector<std::uint8_t> flat(10 * 7 * 3, 200);
         const auto out = hdr::core::resizeLanczos4OpenCv8(flat, 10, 7, 3, 25, 13);
         QCOMPARE(out.size(), std::size_t(25 * 13 * 3));
-        for (auto v : out) QCOMPARE(int(v), 200);
+        for (auto v : out)
+            QCOMPARE(int(v), 200);
     }
 };
 
