@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch peer for `hdrstudio-bench esrgan`: BasicSR's RRDBNet (basicsr/archs/rrdbnet_arch.py,
 x4: no pixel-unshuffle) written here (basicsr is not installed), loading the SAME weights file the
-C++ side wrote (safetensors, BasicSR key names; the header is parsed here with json + struct, torch
+C++ side wrote (safetensors, BasicSR key names; the header is parsed by peer_safetensors.py, torch
 1.13 has no safetensors package) and timing the same whole-image forward pass.
 
 Run with Debian's /usr/bin/python3 (PyTorch 1.13).
@@ -12,47 +12,16 @@ Prints one JSON line: {"torch": version, "threads": n, "seconds": best, "peak_rs
 """
 import argparse
 import json
-import struct
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "I64": torch.int64}
+from peer_safetensors import read_safetensors, write_safetensors
 
 
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        blob = bytearray(f.read())  # writable: torch.frombuffer warns on read-only buffers
-    n = struct.unpack("<Q", blob[:8])[0]
-    header = json.loads(blob[8:8 + n])
-    data = memoryview(blob)[8 + n:]
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        dtype = DTYPES[info["dtype"]]
-        t = torch.frombuffer(data[begin:end], dtype=dtype) if end > begin else torch.empty(0, dtype=dtype)
-        out[name] = t.reshape(info["shape"]).clone()  # own the memory; the file blob is freed
-    return out
 
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        b = t.detach().float().contiguous().numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b)
-        offset += len(b)
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
 
 
 class ResidualDenseBlock(nn.Module):

@@ -14,34 +14,18 @@ Prints one JSON line: {"torch", "threads", "parameters", "seconds" (the timed st
 """
 import argparse
 import json
-import struct
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "I64": torch.int64}
+from peer_safetensors import read_safetensors
+
 
 HIGHLIGHT_THRESHOLD = 0.95  # ItmNetwork.cpp kHighlightThreshold
 RESIDUAL_START = 6.0        # ItmNetwork.cpp kResidualStart
 
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        blob = bytearray(f.read())  # writable: torch.frombuffer warns on read-only buffers
-    n = struct.unpack("<Q", blob[:8])[0]
-    header = json.loads(blob[8:8 + n])
-    data = memoryview(blob)[8 + n:]
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        dtype = DTYPES[info["dtype"]]
-        t = torch.frombuffer(data[begin:end], dtype=dtype) if end > begin else torch.empty(0, dtype=dtype)
-        out[name] = t.reshape(info["shape"]).clone()
-    return out
 
 
 def conv(cin, cout, stride=1, dilation=1):
