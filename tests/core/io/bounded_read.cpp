@@ -33,6 +33,7 @@ int main(int argc, char** argv)
         return 2;
     }
 #ifdef HDR_UNDER_ASAN
+    (void)argv;
     std::printf("skip AddressSanitizer reserves its shadow memory up front, so RLIMIT_AS cannot be set\n");
     return 77;
 #else
