@@ -87,6 +87,23 @@ Result<std::shared_ptr<const DisplayLut>> bakeFor(const DisplaySettings& lutSett
     return DisplayLut::bake(*exact, options);
 }
 
+// Contiguous pixels as the LUT kernels take them (PixelRun: per-pixel offsets), in blocks of
+// 1024 so the offsets live on the stack; `fn(run, indexOfItsFirstPixel)`.
+template <typename Fn>
+void forEachContiguousRun(const float* pixels, int channels, std::size_t count, Fn&& fn)
+{
+    constexpr std::size_t kBlock = 1024;
+    std::int32_t offsets[kBlock];
+    for (std::size_t b = 0; b < count; b += kBlock) {
+        const std::size_t n = std::min(kBlock, count - b);
+        for (std::size_t i = 0; i < n; ++i) {
+            offsets[i] = std::int32_t(i) * channels;
+        }
+        const std::size_t readable = (count - b) * std::size_t(channels);
+        fn(PixelRun{pixels + b * std::size_t(channels), offsets, n, readable, channels}, b);
+    }
+}
+
 } // namespace
 
 bool toneMapIsStatisticsRelative(const ToneMapParams& p)
@@ -238,33 +255,15 @@ void LutDisplayTransform::toArgb32(const float* pixels,
                                    std::size_t count,
                                    std::uint32_t* out) const
 {
-    constexpr std::size_t kBlock = 1024;
-    std::int32_t offsets[kBlock];
-    for (std::size_t b = 0; b < count; b += kBlock) {
-        const std::size_t n = std::min(kBlock, count - b);
-        for (std::size_t i = 0; i < n; ++i) {
-            offsets[i] = std::int32_t(i) * channels;
-        }
-        const std::size_t readable = (count - b) * std::size_t(channels);
-        toArgb32(PixelRun{pixels + b * std::size_t(channels), offsets, n, readable, channels}, out + b);
-    }
+    forEachContiguousRun(
+        pixels, channels, count, [&](const PixelRun& run, std::size_t first) { toArgb32(run, out + first); });
 }
 
 void LutDisplayTransform::toSignal(const float* pixels, int channels, std::size_t count, float* signal) const
 {
-    constexpr std::size_t kBlock = 1024;
-    std::int32_t offsets[kBlock];
-    for (std::size_t b = 0; b < count; b += kBlock) {
-        const std::size_t n = std::min(kBlock, count - b);
-        for (std::size_t i = 0; i < n; ++i) {
-            offsets[i] = std::int32_t(i) * channels;
-        }
-        const std::size_t readable = (count - b) * std::size_t(channels);
-        m_lut->toSignal(PixelRun{pixels + b * std::size_t(channels), offsets, n, readable, channels},
-                        m_inputScale,
-                        m_inputOffset,
-                        signal + b * 3);
-    }
+    forEachContiguousRun(pixels, channels, count, [&](const PixelRun& run, std::size_t first) {
+        m_lut->toSignal(run, m_inputScale, m_inputOffset, signal + first * 3);
+    });
 }
 
 } // namespace hdr::core

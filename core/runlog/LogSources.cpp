@@ -42,6 +42,17 @@ core::Error rowProblem(const fs::path& file, std::int64_t row, const std::string
     return {core::ErrorCode::CorruptData, "row " + std::to_string(row) + ": " + what, file.string()};
 }
 
+// A line source's batch starts with what its follower saw (restart, caught up, problems); the
+// lines themselves are parsed by the source.
+SourceBatch batchFor(LineBatch& lines)
+{
+    SourceBatch batch;
+    batch.restarted = lines.restarted;
+    batch.caughtUp = lines.caughtUp;
+    batch.problems = std::move(lines.problems);
+    return batch;
+}
+
 } // namespace
 
 std::string seriesFor(const std::string& phase, const std::string& column)
@@ -100,10 +111,7 @@ core::Result<SourceBatch> CsvLogSource::poll()
     if (!lines) {
         return tl::unexpected<core::Error>(lines.error());
     }
-    SourceBatch batch;
-    batch.restarted = lines->restarted;
-    batch.caughtUp = lines->caughtUp;
-    batch.problems = std::move(lines->problems);
+    SourceBatch batch = batchFor(*lines);
     if (lines->restarted) {
         m_columns.clear();
         m_row = 0;
@@ -198,10 +206,7 @@ core::Result<SourceBatch> JsonlLogSource::poll()
     if (!lines) {
         return tl::unexpected<core::Error>(lines.error());
     }
-    SourceBatch batch;
-    batch.restarted = lines->restarted;
-    batch.caughtUp = lines->caughtUp;
-    batch.problems = std::move(lines->problems);
+    SourceBatch batch = batchFor(*lines);
     if (lines->restarted) {
         m_row = 0;
     }
