@@ -6,11 +6,6 @@
 #include <cstring>
 #include <limits>
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 namespace hdr::diffusion {
 using core::ErrorCode;
 using core::throwError;
@@ -212,39 +207,13 @@ core::Result<std::shared_ptr<SafetensorsFile>> SafetensorsFile::open(const std::
 {
     std::shared_ptr<SafetensorsFile> file(new SafetensorsFile());
     file->m_path = path;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return core::fail(
-            ErrorCode::IoError, std::string("cannot open: ") + std::strerror(errno), path.string());
+    if (auto ok = file->m_storage.map(path, 8, "file is too short to be safetensors"); !ok) {
+        return tl::unexpected(ok.error());
     }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        return core::fail(ErrorCode::IoError, "not a regular file", path.string());
-    }
-    file->m_size = static_cast<std::uint64_t>(st.st_size);
-    if (file->m_size < 8) {
-        ::close(fd);
-        return core::fail(ErrorCode::CorruptData,
-                          "file is too short to be safetensors (" + std::to_string(file->m_size) + " bytes)",
-                          path.string());
-    }
-    void* p = ::mmap(nullptr, file->m_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (p == MAP_FAILED) {
-        return core::fail(
-            ErrorCode::IoError, std::string("cannot map the file: ") + std::strerror(errno), path.string());
-    }
-    file->m_base = static_cast<std::byte*>(p);
-    file->m_mapped = true;
+    file->m_base = file->m_storage.data();
+    file->m_size = file->m_storage.size();
     if (auto s = file->parse(limits); !s) {
-        auto err = s.error();
-        if (err.where.empty()) {
-            err.where = path.string();
-        } else {
-            err.where = path.string() + ": " + err.where;
-        }
-        return tl::unexpected(err);
+        return tl::unexpected(tensorfile::locatedIn(s.error(), path));
     }
     return file;
 }
@@ -253,9 +222,9 @@ core::Result<std::shared_ptr<SafetensorsFile>> SafetensorsFile::fromBytes(std::s
                                                                           const SafetensorsLimits& limits)
 {
     std::shared_ptr<SafetensorsFile> file(new SafetensorsFile());
-    file->m_owned.assign(bytes.begin(), bytes.end());
-    file->m_base = file->m_owned.data();
-    file->m_size = file->m_owned.size();
+    file->m_storage.copy(bytes);
+    file->m_base = file->m_storage.data();
+    file->m_size = file->m_storage.size();
     if (file->m_size < 8) {
         return core::fail(ErrorCode::CorruptData, "data is too short to be safetensors");
     }
@@ -287,20 +256,11 @@ core::Status SafetensorsFile::parse(const SafetensorsLimits& limits)
     return {};
 }
 
-SafetensorsFile::~SafetensorsFile()
-{
-    if (m_mapped && m_base) {
-        ::munmap(m_base, m_size);
-    }
-}
+SafetensorsFile::~SafetensorsFile() = default;
 
 const SafetensorsEntry* SafetensorsFile::find(std::string_view name) const
 {
-    auto it = std::lower_bound(m_entries.begin(),
-                               m_entries.end(),
-                               name,
-                               [](const SafetensorsEntry& e, std::string_view n) { return e.name < n; });
-    return (it != m_entries.end() && it->name == name) ? &*it : nullptr;
+    return tensorfile::findByName(m_entries, name);
 }
 
 std::span<const std::byte> SafetensorsFile::bytes(const SafetensorsEntry& entry) const

@@ -11,6 +11,7 @@
 // This part has no libtorch dependency (it is fuzzed on its own); SafetensorsTorch.h turns entries
 // into tensors (zero-copy views of the mapping where alignment allows).
 #include "common/Error.h"
+#include "tensorfile/PrivateFileMapping.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -81,10 +82,9 @@ private:
     core::Status parse(const SafetensorsLimits& limits);
 
     std::filesystem::path m_path;
-    std::byte* m_base = nullptr; // whole file
+    tensorfile::PrivateFileMapping m_storage;
+    std::byte* m_base = nullptr; // whole file: m_storage.data()
     std::uint64_t m_size = 0;
-    bool m_mapped = false; // false: m_base points into m_owned
-    std::vector<std::byte> m_owned;
     std::uint64_t m_dataStart = 0;
     std::vector<SafetensorsEntry> m_entries;
     std::map<std::string, std::string> m_metadata;

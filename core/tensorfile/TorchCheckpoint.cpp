@@ -6,11 +6,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 namespace hdr::tensorfile {
 using core::ErrorCode;
 using core::throwError;
@@ -174,36 +169,13 @@ core::Result<std::shared_ptr<TorchCheckpoint>> TorchCheckpoint::open(const std::
 {
     std::shared_ptr<TorchCheckpoint> file(new TorchCheckpoint());
     file->m_path = path;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return core::fail(
-            ErrorCode::IoError, std::string("cannot open: ") + std::strerror(errno), path.string());
+    if (auto ok = file->m_storage.map(path, 1, "the file is empty, not a PyTorch checkpoint"); !ok) {
+        return tl::unexpected(ok.error());
     }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        return core::fail(ErrorCode::IoError, "not a regular file", path.string());
-    }
-    file->m_size = static_cast<std::uint64_t>(st.st_size);
-    if (file->m_size == 0) {
-        ::close(fd);
-        return core::fail(
-            ErrorCode::CorruptData, "the file is empty, not a PyTorch checkpoint", path.string());
-    }
-    // Private copy-on-write pages, as SafetensorsFile maps: a view written by mistake never
-    // reaches the file.
-    void* p = ::mmap(nullptr, file->m_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (p == MAP_FAILED) {
-        return core::fail(
-            ErrorCode::IoError, std::string("cannot map the file: ") + std::strerror(errno), path.string());
-    }
-    file->m_base = static_cast<std::byte*>(p);
-    file->m_mapped = true;
+    file->m_base = file->m_storage.data();
+    file->m_size = file->m_storage.size();
     if (auto s = file->parse(limits); !s) {
-        auto err = s.error();
-        err.where = err.where.empty() ? path.string() : path.string() + ": " + err.where;
-        return tl::unexpected(err);
+        return tl::unexpected(locatedIn(s.error(), path));
     }
     return file;
 }
@@ -212,9 +184,9 @@ core::Result<std::shared_ptr<TorchCheckpoint>> TorchCheckpoint::fromBytes(std::s
                                                                           const TorchCheckpointLimits& limits)
 {
     std::shared_ptr<TorchCheckpoint> file(new TorchCheckpoint());
-    file->m_owned.assign(bytes.begin(), bytes.end());
-    file->m_base = file->m_owned.data();
-    file->m_size = file->m_owned.size();
+    file->m_storage.copy(bytes);
+    file->m_base = file->m_storage.data();
+    file->m_size = file->m_storage.size();
     if (auto s = file->parse(limits); !s) {
         return tl::unexpected(s.error());
     }
@@ -235,20 +207,11 @@ core::Status TorchCheckpoint::parse(const TorchCheckpointLimits& limits)
     });
 }
 
-TorchCheckpoint::~TorchCheckpoint()
-{
-    if (m_mapped && m_base) {
-        ::munmap(m_base, m_size);
-    }
-}
+TorchCheckpoint::~TorchCheckpoint() = default;
 
 const TorchTensorEntry* TorchCheckpoint::find(std::string_view name) const
 {
-    auto it = std::lower_bound(m_entries.begin(),
-                               m_entries.end(),
-                               name,
-                               [](const TorchTensorEntry& e, std::string_view n) { return e.name < n; });
-    return (it != m_entries.end() && it->name == name) ? &*it : nullptr;
+    return findByName(m_entries, name);
 }
 
 std::span<const std::byte> TorchCheckpoint::storageBytes(const TorchStorage& storage) const

@@ -11,6 +11,7 @@
 // list items by index, a bare tensor as ""). Every storage must fit in the file and every tensor
 // in its storage; errors name the file and the tensor, storage or zip entry at fault.
 #include "common/Error.h"
+#include "tensorfile/PrivateFileMapping.h"
 #include "tensorfile/Safetensors.h"
 
 #include <cstddef>
@@ -100,10 +101,9 @@ private:
     void collect(const PickleValue& root, std::size_t arenaSize, const TorchCheckpointLimits& limits);
 
     std::filesystem::path m_path;
-    std::byte* m_base = nullptr; // whole file
+    PrivateFileMapping m_storage;
+    std::byte* m_base = nullptr; // whole file: m_storage.data()
     std::uint64_t m_size = 0;
-    bool m_mapped = false; // false: m_base points into m_owned
-    std::vector<std::byte> m_owned;
     TorchCheckpointFormat m_format = TorchCheckpointFormat::Zip;
     std::uint64_t m_maxCopyBytes = 0;
     std::vector<TorchStorage> m_storages;
