@@ -51,6 +51,15 @@ private:
         if (m_options.log) m_options.log(message);
     }
 
+    // The stage-1 image stays; `--upscale` tries it again.
+    void noteFailedFinal(const std::filesystem::path& image, const core::Error& error)
+    {
+        const core::Error failure{error.code, "no final for " + image.string() + ": " + error.describe(), {}};
+        ++m_summary.failed;
+        if (!m_summary.firstFailure) m_summary.firstFailure = failure;
+        log(failure.message);
+    }
+
     [[noreturn]] void stopped() const
     {
         core::throwError(ErrorCode::Cancelled,
@@ -118,9 +127,7 @@ private:
         auto done = makeFinal(s, pending, m_job);
         if (!done) {
             if (done.error().code == ErrorCode::Cancelled) stopped();
-            // The candidate stays; `--upscale` tries it again.
-            ++m_summary.failed;
-            log("no final for " + candidate.image.string() + ": " + done.error().describe());
+            noteFailedFinal(candidate.image, done.error());
             return;
         }
         ++m_summary.finals;
@@ -157,8 +164,7 @@ private:
                 if (!done) {
                     if (done.error().code == ErrorCode::Cancelled) stopped();
                     failed.insert(p.stamp);
-                    ++m_summary.failed;
-                    log("no final for " + p.image.string() + ": " + done.error().describe());
+                    noteFailedFinal(p.image, done.error());
                     continue;
                 }
                 ++m_summary.finals;

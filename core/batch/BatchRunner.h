@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,8 +48,9 @@ struct BatchRunOptions {
 struct BatchSummary {
     int stage1Images = 0;
     int finals = 0;
-    int failed = 0;                // upscale: images that failed (each is tried once per run)
-    bool nothingToUpscale = false; // --upscale --once found no pending image
+    int failed = 0;                          // upscale: images that failed (each is tried once per run)
+    std::optional<core::Error> firstFailure; // upscale: the first of them, and why
+    bool nothingToUpscale = false;           // --upscale --once found no pending image
     std::uint64_t startSeed = 0;
 };
 

@@ -81,6 +81,8 @@ core::Status writeGainMapUltraHdr(const ImageF& sdr,
     core::UltraHdrWriteOptions options;
     options.quality = s.jpegQuality;
     options.gainMapQuality = 100;
+    options.gainMapRgb =
+        true; // with quality 100: within ~2 codes of the 8-bit map (docs/gainmap-diffusion.md)
     options.encode.channels = 3;
     options.encode.offsetSdr = options.encode.offsetHdr = 1.0f / 64;
     options.overwrite = true; // the staged file is ours

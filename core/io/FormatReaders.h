@@ -79,7 +79,8 @@ Result<std::vector<std::uint8_t>> encodeJpegBytes(const std::uint8_t* samples,
                                                   int components,
                                                   int quality,
                                                   const std::vector<std::uint8_t>& icc,
-                                                  const std::vector<JpegMarker>& markers);
+                                                  const std::vector<JpegMarker>& markers,
+                                                  bool rgbWithoutYcc = false);
 
 // --- DNG (linear DNG writer: LinearRaw RGB, 16-bit or float) ---
 Status writeDng(const ImageF& image, const std::filesystem::path& path, const WriteOptions& options);

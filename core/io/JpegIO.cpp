@@ -237,6 +237,7 @@ struct JpegWriteJob {
     unsigned commentLength = 0;
     int components = 3;                               // 3 = RGB, 1 = greyscale
     const std::vector<JpegMarker>* markers = nullptr; // extra APPn segments after the ICC profile
+    bool rgbWithoutYcc = false;                       // store R, G, B (Adobe marker) instead of YCbCr
 };
 
 bool writeJpegStage(JpegCompressHandle* h, const JpegWriteJob* job)
@@ -258,9 +259,7 @@ bool writeJpegStage(JpegCompressHandle* h, const JpegWriteJob* job)
     jpeg_set_defaults(&h->cinfo);
     jpeg_set_quality(&h->cinfo, job->quality, TRUE);
     h->cinfo.optimize_coding = TRUE;
-    if (job->quality == 100 && job->components == 3) {
-        // Quality 100 is asked for data that must survive (a gain map): store R, G, B themselves
-        // (an Adobe marker says so), as the YCbCr round trip alone moves codes by 1-2.
+    if (job->rgbWithoutYcc && job->components == 3) {
         jpeg_set_colorspace(&h->cinfo, JCS_RGB);
     }
     if (job->quality >= 90) {
@@ -529,7 +528,8 @@ Result<std::vector<std::uint8_t>> encodeJpegBytes(const std::uint8_t* samples,
                                                   int components,
                                                   int quality,
                                                   const std::vector<std::uint8_t>& icc,
-                                                  const std::vector<JpegMarker>& markers)
+                                                  const std::vector<JpegMarker>& markers,
+                                                  bool rgbWithoutYcc)
 {
     if (width <= 0 || height <= 0 || width > 65500 || height > 65500 ||
         (components != 1 && components != 3)) {
@@ -551,6 +551,7 @@ Result<std::vector<std::uint8_t>> encodeJpegBytes(const std::uint8_t* samples,
     job.rgb = samples;
     job.components = components;
     job.markers = &markers;
+    job.rgbWithoutYcc = rgbWithoutYcc;
     if (!icc.empty()) {
         job.icc = icc.data();
         job.iccLength = unsigned(icc.size());

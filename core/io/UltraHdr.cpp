@@ -270,7 +270,8 @@ Result<std::vector<std::uint8_t>> assembleUltraHdr(const std::vector<std::uint8_
 Result<std::vector<std::uint8_t>> joinUltraHdr(const std::vector<std::uint8_t>& baseJpeg,
                                                const GainMapImage& map,
                                                const GainMapMetadata& metadata,
-                                               int gainMapQuality)
+                                               int gainMapQuality,
+                                               bool gainMapRgb)
 {
     if (auto ok = metadata.validate(); !ok) {
         return tl::unexpected(ok.error());
@@ -282,8 +283,8 @@ Result<std::vector<std::uint8_t>> joinUltraHdr(const std::vector<std::uint8_t>& 
         {0xE1, textPayload(kXmpSignature, makeGainMapXmp(metadata))},
         {0xE2, withSignature(kIsoGainMapSignature, encodeIsoGainMapMetadata(metadata))}};
     const std::vector<std::uint8_t> mapBytes = gainMapToBytes(map);
-    auto mapJpeg =
-        encodeJpegBytes(mapBytes.data(), map.width, map.height, map.channels, gainMapQuality, {}, mapMarkers);
+    auto mapJpeg = encodeJpegBytes(
+        mapBytes.data(), map.width, map.height, map.channels, gainMapQuality, {}, mapMarkers, gainMapRgb);
     if (!mapJpeg) {
         return tl::unexpected(mapJpeg.error());
     }
@@ -348,7 +349,8 @@ encodeUltraHdr(const ImageF& hdrIn, const ImageF* sdrIn, const UltraHdrWriteOpti
             throw HdrError(encoded.error());
         }
         ctx.setProgress(0.8, "Writing JPEG_R");
-        auto bytes = joinUltraHdr(*baseJpeg, encoded->map, encoded->metadata, options.gainMapQuality);
+        auto bytes = joinUltraHdr(
+            *baseJpeg, encoded->map, encoded->metadata, options.gainMapQuality, options.gainMapRgb);
         if (!bytes) {
             throw HdrError(bytes.error());
         }

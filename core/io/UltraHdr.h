@@ -58,8 +58,11 @@ Result<ImageF> combineGainMapJpeg(GainMapJpegContents&& contents, std::optional<
 Result<ImageF> readJpegWithGainMap(const std::filesystem::path& path, const ReadOptions& options);
 
 struct UltraHdrWriteOptions {
-    int quality = 92;                                 // primary JPEG quality
-    int gainMapQuality = 90;                          // gain-map JPEG quality
+    int quality = 92;        // primary JPEG quality
+    int gainMapQuality = 90; // gain-map JPEG quality
+    // A 3-channel map stored as R, G, B instead of YCbCr: the colour transform's rounding alone
+    // moves codes by 1-2, which matters where the map must reproduce an exact HDR (GM-Diffusion).
+    bool gainMapRgb = false;
     GainMapEncodeParams encode;                       // channels, map scale, gamma, offsets, boost range
     ToneMapParams toneMap{ToneMapOperator::Reinhard}; // SDR when none is given
     bool overwrite = false;
@@ -92,6 +95,7 @@ Result<std::vector<std::uint8_t>> assembleUltraHdr(const std::vector<std::uint8_
 Result<std::vector<std::uint8_t>> joinUltraHdr(const std::vector<std::uint8_t>& baseJpeg,
                                                const GainMapImage& map,
                                                const GainMapMetadata& metadata,
-                                               int gainMapQuality);
+                                               int gainMapQuality,
+                                               bool gainMapRgb = false);
 
 } // namespace hdr::core

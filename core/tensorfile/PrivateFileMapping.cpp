@@ -19,12 +19,14 @@ PrivateFileMapping::~PrivateFileMapping()
     }
 }
 
-core::Status
-PrivateFileMapping::map(const std::filesystem::path& path, std::uint64_t minimumSize, std::string_view tooSmall)
+core::Status PrivateFileMapping::map(const std::filesystem::path& path,
+                                     std::uint64_t minimumSize,
+                                     std::string_view tooSmall)
 {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return core::fail(ErrorCode::IoError, std::string("cannot open: ") + std::strerror(errno), path.string());
+        return core::fail(
+            ErrorCode::IoError, std::string("cannot open: ") + std::strerror(errno), path.string());
     }
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

@@ -41,8 +41,7 @@ private:
 core::Error locatedIn(core::Error error, const std::filesystem::path& path);
 
 // The entry called `name` in `entries`, sorted by name; nullptr if there is none.
-template <typename Entry>
-const Entry* findByName(const std::vector<Entry>& entries, std::string_view name)
+template <typename Entry> const Entry* findByName(const std::vector<Entry>& entries, std::string_view name)
 {
     std::size_t lo = 0, hi = entries.size();
     while (lo < hi) {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch peer for `hdrstudio-bench esrgan`: BasicSR's RRDBNet (basicsr/archs/rrdbnet_arch.py,
 x4: no pixel-unshuffle) written here (basicsr is not installed), loading the SAME weights file the
-C++ side wrote (safetensors, BasicSR key names; the header is parsed by peer_safetensors.py, torch
+C++ side wrote (safetensors, BasicSR key names; the header is parsed by peer_support.py, torch
 1.13 has no safetensors package) and timing the same whole-image forward pass.
 
 Run with Debian's /usr/bin/python3 (PyTorch 1.13).
@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from peer_safetensors import read_safetensors, write_safetensors
+from peer_support import read_safetensors, reset_peak_rss, rss_gb, write_safetensors
 
 
 
@@ -77,21 +77,6 @@ class RRDBNet(nn.Module):
         return self.conv_last(self.lrelu(self.conv_hr(feat)))
 
 
-def reset_peak_rss():
-    # Linux: 5 > clear_refs resets VmHWM to the current RSS, so the peak is the pass's own.
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-
-
-def rss_gb(key):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / (1024.0 * 1024.0)
-    return -1.0
 
 
 def main():

@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from peer_safetensors import read_safetensors
+from peer_support import read_safetensors
 
 
 HIGHLIGHT_THRESHOLD = 0.95  # ItmNetwork.cpp kHighlightThreshold

@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from peer_safetensors import write_safetensors
+from peer_support import reset_peak_rss, rss_gb, write_safetensors
 
 DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "BF16": np.int16}
 
@@ -299,21 +299,6 @@ def load(module, path, prefix=""):
     return module
 
 
-def reset_peak_rss():
-    # Linux: 5 > clear_refs resets VmHWM, so each pass's peak is its own (weights + activations).
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-
-
-def peak_rss_gb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / (1024.0 * 1024.0)
-    return -1.0
 
 
 def timed(fn, iterations):
@@ -354,7 +339,7 @@ def main():
                 reset_peak_rss()
                 seconds, out = timed(lambda: unet(x, t, ctx), args.iterations)
                 result.setdefault("unet", {})[dt] = seconds
-                result.setdefault("unet_rss_gb", {})[dt] = peak_rss_gb()
+                result.setdefault("unet_rss_gb", {})[dt] = rss_gb("VmHWM")
                 outputs["unet." + dt] = out
                 del unet
             if args.vae:
@@ -363,7 +348,7 @@ def main():
                 reset_peak_rss()
                 seconds, out = timed(lambda: vae(z), args.iterations)
                 result.setdefault("vae", {})[dt] = seconds
-                result.setdefault("vae_rss_gb", {})[dt] = peak_rss_gb()
+                result.setdefault("vae_rss_gb", {})[dt] = rss_gb("VmHWM")
                 outputs["vae." + dt] = out
                 del vae
     if args.out:

@@ -33,10 +33,6 @@ core::Result<PickedUpscaleResult> upscalePickedCandidates(const QString& root,
         options.only.emplace_back(image.toStdString());
     }
     PickedUpscaleResult result;
-    std::string firstFailure;
-    options.log = [&](const std::string& message) {
-        if (firstFailure.empty() && message.rfind("no final for ", 0) == 0) firstFailure = message;
-    };
     options.onImage = [&](const batch::FinishedImage& image) {
         const QString path = QString::fromStdString(image.image.string());
         result.finalPaths << path;
@@ -46,9 +42,9 @@ core::Result<PickedUpscaleResult> upscalePickedCandidates(const QString& root,
     if (!summary) {
         return tl::unexpected(summary.error());
     }
-    if (summary->finals == 0 && summary->failed > 0) {
+    if (summary->finals == 0 && summary->firstFailure) {
         // Nothing came of the job: the user needs the reason, not a count.
-        return core::fail(core::ErrorCode::InvalidArgument, firstFailure);
+        return tl::unexpected(*summary->firstFailure);
     }
     result.finals = summary->finals;
     result.failed = summary->failed;

@@ -1,4 +1,4 @@
-"""Reads and writes .safetensors files for the PyTorch peer scripts of `hdrstudio-bench`.
+"""What the PyTorch peer scripts of `hdrstudio-bench` share: .safetensors files and memory figures.
 
 The peers run on Debian's PyTorch 1.13 without the safetensors package, so the format (an 8-byte
 little-endian header length, a JSON header, raw little-endian tensor data) is handled here once.
@@ -44,3 +44,21 @@ def write_safetensors(path, tensors):
         f.write(h)
         for b in blobs:
             f.write(b)
+
+
+def reset_peak_rss():
+    """Linux: 5 > clear_refs resets VmHWM to the current RSS, so the next peak is the pass's own."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def rss_gb(key):
+    """A /proc/self/status figure in GB: "VmRSS" (now) or "VmHWM" (peak); -1 when unknown."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / (1024.0 * 1024.0)
+    return -1.0
