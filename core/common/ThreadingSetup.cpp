@@ -1,6 +1,7 @@
 #include "common/ThreadingSetup.h"
 
 #include "common/Log.h"
+#include "common/OpenBlasKernels.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -49,25 +50,37 @@ bool openMpRuntimeLoaded()
 ThreadingSetup configureThreadingForApp(char** argv)
 {
     ThreadingSetup setup;
+    bool restartNeeded = false;
     // GOMP_SPINCOUNT is libgomp's finer control, KMP_BLOCKTIME the LLVM/Intel runtime's one.
     if (isSet("OMP_WAIT_POLICY") || isSet("GOMP_SPINCOUNT") || isSet("KMP_BLOCKTIME")) {
         setup.userChoseWaitPolicy = true;
-        return setup;
+    } else {
+        ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+        setup.setWaitPolicy = true;
+        setup.runtimeWasLoaded = openMpRuntimeLoaded();
+        restartNeeded = setup.runtimeWasLoaded;
     }
-    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    setup.setWaitPolicy = true;
-    setup.runtimeWasLoaded = openMpRuntimeLoaded();
+    if (!isSet("OPENBLAS_CORETYPE")) {
+        setup.openBlasCoreType = openBlasCoreTypeFor(detectCpuFeatures());
+        if (!setup.openBlasCoreType.empty()) {
+            ::setenv("OPENBLAS_CORETYPE", setup.openBlasCoreType.c_str(), 1);
+            restartNeeded = restartNeeded || openBlasLoaded();
+        }
+    }
 #if defined(__linux__)
-    if (setup.runtimeWasLoaded && argv != nullptr && argv[0] != nullptr) {
-        // Too late for the loaded runtime: start again with the variable in the environment.
+    if (restartNeeded && argv != nullptr && argv[0] != nullptr) {
+        // Too late for the loaded libraries: start again with the variables in the environment,
+        // which the new process inherits, so this happens at most once.
         ::execv("/proc/self/exe", argv);
         log(LogLevel::Warning,
             "hdr.threads",
-            std::string("could not restart the program with OMP_WAIT_POLICY=PASSIVE (") +
+            std::string("could not restart the program with OMP_WAIT_POLICY and OPENBLAS_CORETYPE set (") +
                 std::strerror(errno) +
                 "); libtorch's threads will busy-wait beside the image jobs: set OMP_WAIT_POLICY=PASSIVE "
                 "in the environment to avoid it");
     }
+#else
+    (void)restartNeeded;
 #endif
     return setup;
 }

@@ -13,6 +13,8 @@
 // the library), so setting it later has no effect: it must be in the environment before libgomp
 // is loaded, which is when the program starts if it links libtorch directly.
 
+#include <string>
+
 namespace hdr::core {
 
 struct ThreadingSetup {
@@ -22,10 +24,14 @@ struct ThreadingSetup {
     bool setWaitPolicy = false;
     // An OpenMP runtime was already loaded (and had read its environment) when this ran.
     bool runtimeWasLoaded = false;
+    // OPENBLAS_CORETYPE put into the environment for this CPU (common/OpenBlasKernels.h), or "".
+    std::string openBlasCoreType;
 };
 
 // Call first thing in main(). Puts OMP_WAIT_POLICY=PASSIVE into the environment unless the user
-// chose a policy. If an OpenMP runtime is already loaded (the program links libtorch directly
+// chose a policy, and OPENBLAS_CORETYPE where OpenBLAS would pick slower kernels than the CPU runs
+// (common/OpenBlasKernels.h) unless the user set one. If an OpenMP runtime or OpenBLAS is already
+// loaded (the program links libtorch directly
 // instead of loading it on demand), it re-executes the program (/proc/self/exe, same arguments)
 // so that the runtime starts with the policy; that costs one more start-up. The variable is then
 // inherited, so it happens at most once. Returns only when no restart was needed or it failed.

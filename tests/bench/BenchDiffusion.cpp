@@ -1,6 +1,7 @@
 // `hdrstudio-cli bench unet`: prints what core/diffusion/nets/NetBenchmark measures (no torch here).
 #include "BenchDiffusion.h"
 
+#include "BenchSupport.h"
 #include "NetBenchmark.h"
 
 #include <cstdio>
@@ -85,6 +86,7 @@ int benchDiffusion(const Args& args, int repeat)
         report->convGflopsF32,
         report->convGflopsBf16);
     std::printf("CPU bf16 support: %s\n", cpuBf16Support().c_str());
+    std::printf("BLAS: %s\n", blasKernels().c_str());
     std::printf("%-27s %-5s %9s %8s %9s %7s %7s %10s %8s %8s %12s\n",
                 "pass",
                 "dtype",

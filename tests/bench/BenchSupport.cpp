@@ -1,9 +1,12 @@
 #include "BenchSupport.h"
 
+#include "common/OpenBlasKernels.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 
@@ -146,6 +149,18 @@ std::string cpuModel()
         }
     }
     return "unknown CPU";
+}
+
+std::string blasKernels()
+{
+    const std::string core = core::loadedOpenBlasCoreName();
+    if (core.empty()) {
+        return "not OpenBLAS (or not loaded yet)";
+    }
+    const char* forced = std::getenv("OPENBLAS_CORETYPE");
+    return "OpenBLAS " + core + " kernels" +
+           (forced && *forced ? std::string(" (OPENBLAS_CORETYPE=") + forced + ")"
+                              : std::string(" (its own choice)"));
 }
 
 double ratioOf(double peer, double ours)

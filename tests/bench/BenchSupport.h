@@ -38,6 +38,9 @@ double peakRssGb();
 std::filesystem::path selfExecutable(); // /proc/self/exe
 std::string loadAverage();              // "1.02 0.85 0.60" from /proc/loadavg
 std::string cpuModel();                 // /proc/cpuinfo "model name"
+// "OpenBLAS SkylakeX kernels (OPENBLAS_CORETYPE=SKYLAKEX)": which BLAS kernels this run (and the
+// peers, which inherit the environment) multiplies with; common/OpenBlasKernels.h says why.
+std::string blasKernels();
 
 // Missing figures are NaN: ratioOf(peer, ours) = peer / ours (> 1: we are faster), NaN when either
 // is missing or not positive; fixed() prints NaN as "-".

@@ -2,12 +2,16 @@
 // shipped command line carries no measuring code.
 #include "BenchCommand.h"
 #include "commandline/CliCommon.h"
+#include "common/ThreadingSetup.h"
 
 #include <string>
 #include <vector>
 
 int main(int argc, char** argv)
 {
+    // Measure the programs' own set-up (thread wait policy, BLAS kernels); the peers the benches
+    // start inherit the same environment. May restart this process once.
+    hdr::core::configureThreadingForApp(argv);
     const std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {
         return hdr::cli::usageError(
