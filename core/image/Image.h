@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/Error.h"
+#include "common/LargeBuffer.h"
 #include "image/ColorSpace.h"
 
 #include <cstdint>
@@ -68,7 +69,9 @@ private:
     int m_width = 0;
     int m_height = 0;
     int m_channels = 0;
-    std::vector<float> m_pixels;
+    // Huge-page backed when large: a fresh image's first touch is otherwise one page fault per
+    // 4 KiB, which on the benchmark VMs costs more than decoding into it (common/LargeBuffer.h).
+    LargeVector<float> m_pixels;
 };
 
 // Returns a copy converted to another set of primaries (3x3 matrix, alpha untouched).

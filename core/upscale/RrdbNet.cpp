@@ -5,9 +5,18 @@
 namespace hdr::diffusion {
 namespace {
 
-at::Tensor lrelu(const at::Tensor& x)
+// In place: every caller passes a convolution's fresh output, which nothing else holds (and which
+// the convolution's backward does not need), so no second full-size buffer is allocated and
+// first-touched per activation (BasicSR's RRDBNet uses LeakyReLU(inplace=True) too).
+at::Tensor lrelu(at::Tensor&& x)
 {
-    return at::leaky_relu(x, 0.2);
+    return at::leaky_relu_(x, 0.2);
+}
+
+// x + 0.2 * residual in one pass over memory.
+at::Tensor addScaledResidual(const at::Tensor& x, const at::Tensor& residual)
+{
+    return at::add(x, residual, 0.2);
 }
 
 Conv2d conv3x3(int64_t in, int64_t out, const at::TensorOptions& options)
@@ -33,7 +42,7 @@ at::Tensor ResidualDenseBlockImpl::forward(const at::Tensor& x) const
     const at::Tensor x3 = lrelu(conv3->forward(at::cat({x, x1, x2}, 1)));
     const at::Tensor x4 = lrelu(conv4->forward(at::cat({x, x1, x2, x3}, 1)));
     const at::Tensor x5 = conv5->forward(at::cat({x, x1, x2, x3, x4}, 1));
-    return x5 * 0.2 + x;
+    return addScaledResidual(x, x5);
 }
 
 RrdbImpl::RrdbImpl(int64_t f, int64_t g, const at::TensorOptions& options)
@@ -45,7 +54,7 @@ RrdbImpl::RrdbImpl(int64_t f, int64_t g, const at::TensorOptions& options)
 
 at::Tensor RrdbImpl::forward(const at::Tensor& x) const
 {
-    return rdb3->forward(rdb2->forward(rdb1->forward(x))) * 0.2 + x;
+    return addScaledResidual(x, rdb3->forward(rdb2->forward(rdb1->forward(x))));
 }
 
 RrdbNetImpl::RrdbNetImpl(const RrdbNetConfig& c, const at::TensorOptions& options)
