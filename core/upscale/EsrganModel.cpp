@@ -87,6 +87,13 @@ loadEsrganModel(const std::filesystem::path& path, at::ScalarType dtype, at::Dev
                 ErrorCode::UnsupportedFormat,
                 "the file holds tensors an RRDBNet does not have (another upscaler architecture?)");
         }
+        // The forward pass runs channels-last (RrdbNet.cpp); weights in the same layout spare
+        // oneDNN a reorder per convolution call.
+        for (auto& p : out.net->parameters()) {
+            if (p.dim() == 4) {
+                p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+            }
+        }
         out.net->eval();
         return out;
     });
